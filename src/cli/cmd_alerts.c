@@ -95,13 +95,8 @@ static double now_seconds(void)
 
 int corral_cmd_alerts(int argc, char **argv)
 {
-    enum { OPT_CATALOG = 256, OPT_MAX_RECORD, OPT_MAX_DOCUMENT, OPT_MAX_DEPTH };
     static const struct option longopts[] = {
-        {"catalog", required_argument, NULL, OPT_CATALOG},
-        {"max-record-size", required_argument, NULL, OPT_MAX_RECORD},
-        {"max-document-size", required_argument, NULL, OPT_MAX_DOCUMENT},
-        {"max-depth", required_argument, NULL, OPT_MAX_DEPTH},
-        {"quiet", no_argument, NULL, 'q'},
+        CORRAL_INPUT_LONGOPTS,
         {"stats", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -109,42 +104,10 @@ int corral_cmd_alerts(int argc, char **argv)
     struct corral_input_opts opts;
     corral_input_opts_init(&opts);
     int stats_wanted = 0;
-    size_t size = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "qsh", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_CATALOG:
-            opts.catalog_path = optarg;
-            break;
-        case OPT_MAX_RECORD:
-            if (corral_parse_size(optarg, &size) != 0) {
-                fprintf(stderr, "corral alerts: bad --max-record-size '%s'\n", optarg);
-                return CORRAL_EXIT_ERROR;
-            }
-            opts.reader.max_record = size;
-            opts.decoder.max_record = size;
-            break;
-        case OPT_MAX_DOCUMENT:
-            if (corral_parse_size(optarg, &size) != 0) {
-                fprintf(stderr, "corral alerts: bad --max-document-size '%s'\n", optarg);
-                return CORRAL_EXIT_ERROR;
-            }
-            opts.reader.max_document = size;
-            break;
-        case OPT_MAX_DEPTH: {
-            char *end = NULL;
-            long v = strtol(optarg, &end, 10);
-            if (end == optarg || *end != '\0' || v < 2 || v > 1024) {
-                fprintf(stderr, "corral alerts: --max-depth takes a number from 2 to 1024\n");
-                return CORRAL_EXIT_ERROR;
-            }
-            opts.decoder.max_depth = (unsigned)v;
-            break;
-        }
-        case 'q':
-            opts.quiet = 1;
-            break;
         case 's':
             stats_wanted = 1;
             break;
@@ -152,8 +115,11 @@ int corral_cmd_alerts(int argc, char **argv)
             fputs(help, stdout);
             return CORRAL_EXIT_OK;
         default:
-            fputs("Try 'corral alerts --help'.\n", stderr);
-            return CORRAL_EXIT_ERROR;
+            if (corral_input_option(c, optarg, &opts, "corral alerts") != 0) {
+                fputs("Try 'corral alerts --help'.\n", stderr);
+                return CORRAL_EXIT_ERROR;
+            }
+            break;
         }
     }
 

@@ -14,5 +14,8 @@
 
 int corral_cmd_alerts(int argc, char **argv);
 int corral_cmd_catalog(int argc, char **argv);
+int corral_cmd_correlate(int argc, char **argv);
+int corral_cmd_explain(int argc, char **argv);
+int corral_cmd_rules(int argc, char **argv);
 
 #endif

@@ -18,7 +18,11 @@ static const char usage[] =
     "SecurityAlert rows) and correlates related alerts into security incidents.\n"
     "\n"
     "Commands:\n"
+    "  correlate [FILE...]   correlate alerts into incidents, written as NDJSON\n"
+    "  explain ID FILE...    explain one incident in words, alert by alert\n"
     "  alerts [FILE...]      decode alerts and print each one, normalized, as JSON\n"
+    "  rules check FILE...   validate rules files (every error as file:line:col)\n"
+    "  rules list            show the loaded correlation rules\n"
     "  catalog build FILE    resolve Microsoft's alert reference into alert-types.tsv\n"
     "  catalog lookup TYPE   show the plan, signals and tactics corral gives an alert type\n"
     "\n"
@@ -42,6 +46,15 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "-V") == 0 || strcmp(cmd, "--version") == 0) {
         printf("corral %s\n", CORRAL_VERSION);
         return CORRAL_EXIT_OK;
+    }
+    if (strcmp(cmd, "correlate") == 0) {
+        return corral_cmd_correlate(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "explain") == 0) {
+        return corral_cmd_explain(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "rules") == 0) {
+        return corral_cmd_rules(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "alerts") == 0) {
         return corral_cmd_alerts(argc - 1, argv + 1);

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rules/rules_file.h"
+
 void corral_input_opts_init(struct corral_input_opts *opts)
 {
     memset(opts, 0, sizeof(*opts));
@@ -55,6 +57,46 @@ int corral_parse_size(const char *text, size_t *out)
     }
     *out = (size_t)(v << shift);
     return 0;
+}
+
+int corral_input_option(int c, const char *arg, struct corral_input_opts *opts, const char *prog)
+{
+    size_t size = 0;
+    switch (c) {
+    case CORRAL_OPT_CATALOG:
+        opts->catalog_path = arg;
+        return 0;
+    case CORRAL_OPT_MAX_RECORD:
+        if (corral_parse_size(arg, &size) != 0) {
+            fprintf(stderr, "%s: bad --max-record-size '%s' (examples: 512K, 16M)\n", prog, arg);
+            return -1;
+        }
+        opts->reader.max_record = size;
+        opts->decoder.max_record = size;
+        return 0;
+    case CORRAL_OPT_MAX_DOCUMENT:
+        if (corral_parse_size(arg, &size) != 0) {
+            fprintf(stderr, "%s: bad --max-document-size '%s' (examples: 64M, 1G)\n", prog, arg);
+            return -1;
+        }
+        opts->reader.max_document = size;
+        return 0;
+    case CORRAL_OPT_MAX_DEPTH: {
+        char *end = NULL;
+        long v = strtol(arg, &end, 10);
+        if (end == arg || *end != '\0' || v < 2 || v > 1024) {
+            fprintf(stderr, "%s: --max-depth takes a number from 2 to 1024\n", prog);
+            return -1;
+        }
+        opts->decoder.max_depth = (unsigned)v;
+        return 0;
+    }
+    case 'q':
+        opts->quiet = 1;
+        return 0;
+    default:
+        return -1;
+    }
 }
 
 static int readable(const char *path)
@@ -127,4 +169,59 @@ void corral_report_problem(void *report, const char *source, const struct corral
     } else {
         fprintf(stderr, "%s:%zu:%zu: %s: %s\n", source, diag->line, diag->col, level, diag->msg);
     }
+}
+
+static void set_window(struct corral_ruleset *rules, corral_time w)
+{
+    rules->default_window = w;
+    for (size_t r = 0; r < rules->n_rules; r++) {
+        rules->rules[r].chain.window = w;
+        for (unsigned s = 0; s < rules->rules[r].n_scenarios; s++) {
+            rules->rules[r].scenarios[s].window = w;
+        }
+    }
+}
+
+struct corral_ruleset *corral_load_rules(char **files, int n, corral_time window)
+{
+    char buf[4096];
+    const char *path = corral_data_path("rules.yaml", buf, sizeof(buf));
+    if (path == NULL) {
+        fprintf(stderr, "corral: cannot find rules.yaml (set CORRAL_DATA_DIR)\n");
+        return NULL;
+    }
+    struct corral_rules_errors errs;
+    corral_rules_errors_init(&errs);
+    struct corral_ruleset *rules = NULL;
+    if (corral_rules_load(path, &rules, &errs) != CORRAL_OK) {
+        corral_rules_errors_print(&errs, stderr);
+        corral_rules_errors_release(&errs);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        struct corral_ruleset *extra = NULL;
+        if (corral_rules_load(files[i], &extra, &errs) != CORRAL_OK ||
+            corral_rules_merge(rules, extra, &errs) != CORRAL_OK) {
+            corral_rules_errors_print(&errs, stderr);
+            corral_rules_errors_release(&errs);
+            corral_ruleset_free(extra);
+            corral_ruleset_free(rules);
+            return NULL;
+        }
+        corral_ruleset_free(extra);
+    }
+    corral_rules_errors_release(&errs);
+    if (window > 0) {
+        set_window(rules, window);
+    }
+    return rules;
+}
+
+int corral_duration_arg(const char *prog, const char *opt, const char *text, corral_time *out)
+{
+    if (corral_rules_parse_duration(text, strlen(text), out) != 0) {
+        fprintf(stderr, "%s: bad %s '%s' (examples: 90m, 24h, 2d, 3600s)\n", prog, opt, text);
+        return -1;
+    }
+    return 0;
 }

@@ -12,6 +12,7 @@
 #include "classify/catalog.h"
 #include "ingest/decode.h"
 #include "ingest/reader.h"
+#include "rules/rule.h"
 
 /* Defaults for the input limits (see README, "Limits"). */
 #define CORRAL_DEFAULT_MAX_RECORD (16u << 20)
@@ -26,6 +27,27 @@ struct corral_input_opts {
 };
 
 void corral_input_opts_init(struct corral_input_opts *opts);
+
+/* getopt_long codes and table entries of the input options every reading command takes. */
+enum {
+    CORRAL_OPT_CATALOG = 1000,
+    CORRAL_OPT_MAX_RECORD,
+    CORRAL_OPT_MAX_DOCUMENT,
+    CORRAL_OPT_MAX_DEPTH,
+};
+#define CORRAL_INPUT_LONGOPTS                                                                      \
+    {"catalog", required_argument, NULL, CORRAL_OPT_CATALOG},                                      \
+        {"max-record-size", required_argument, NULL, CORRAL_OPT_MAX_RECORD},                       \
+        {"max-document-size", required_argument, NULL, CORRAL_OPT_MAX_DOCUMENT},                   \
+        {"max-depth", required_argument, NULL, CORRAL_OPT_MAX_DEPTH},                              \
+        {"quiet", no_argument, NULL, 'q'}
+
+/*
+ * Apply one of those options (code c from getopt_long, its argument arg).
+ * Returns 0 when applied, -1 when c is not one of them or arg is bad (the
+ * reason is printed, prefixed with prog).
+ */
+int corral_input_option(int c, const char *arg, struct corral_input_opts *opts, const char *prog);
 
 /*
  * Parse a size like "16M", "512k", "1G" or "1000" into *out (bytes). 0 on
@@ -43,6 +65,16 @@ const char *corral_data_path(const char *name, char *buf, size_t size);
 
 /* Load the catalog named by opts (or the shipped one); prints the reason on failure. */
 corral_catalog *corral_load_catalog(const struct corral_input_opts *opts);
+
+/*
+ * The built-in rules (rules.yaml of the data directory) with each of files[0..n)
+ * merged in, every window set to `window` when it is > 0. NULL, with every
+ * problem printed as file:line:col: message, on failure.
+ */
+struct corral_ruleset *corral_load_rules(char **files, int n, corral_time window);
+
+/* Parse a --window/--lateness style duration; -1 (with a message naming prog and opt) if bad. */
+int corral_duration_arg(const char *prog, const char *opt, const char *text, corral_time *out);
 
 /* Counts of problems, for the exit status and --stats. */
 struct corral_report {

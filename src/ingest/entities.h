@@ -59,7 +59,10 @@ enum corral_resource_kind corral_resource_normalize(corral_arena *arena, const c
                                                     size_t len, struct corral_str *out,
                                                     struct corral_str *vm_key);
 
-/* The subscription id (lower-cased) of "/subscriptions/{id}/..."; 0 on success, -1 if none. */
+/*
+ * The subscription id of "/subscriptions/{id}/...", borrowed from id in its original case
+ * (callers lower-case it when they copy it); 0 on success, -1 if none.
+ */
 int corral_resource_subscription(const char *id, size_t len, struct corral_str *out);
 
 /* Add the resource (and vm / cluster) entities an Azure resource id names. */

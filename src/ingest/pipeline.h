@@ -23,6 +23,7 @@ struct corral_ingest_stats {
     uint64_t rejected; /* records or alerts skipped as bad */
     uint64_t warnings; /* problems noted on delivered alerts */
     uint64_t skipped;  /* valid records that are not alerts */
+    uint64_t position; /* bytes of the current input consumed so far, kept up to date (progress) */
 };
 
 /*

@@ -10,6 +10,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" { /* json.cpp includes this outside json.h's extern "C" block */
+#endif
+
 typedef enum corral_err {
     CORRAL_OK = 0,
     CORRAL_ERR_NOMEM,        /* an allocation failed */
@@ -41,5 +45,9 @@ struct corral_diag {
 /* Fill diag (may be NULL) with code, position and a printf-style message; returns code. */
 corral_err corral_diag_set(struct corral_diag *diag, corral_err code, size_t line, size_t col,
                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

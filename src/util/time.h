@@ -25,7 +25,7 @@ int corral_time_parse(const char *s, size_t len, corral_time *out);
 /* Write t as "YYYY-MM-DDTHH:MM:SS.fffffffZ" into out (CORRAL_TIME_TEXT bytes). Returns out. */
 char *corral_time_format(corral_time t, char out[CORRAL_TIME_TEXT]);
 
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian), and back. */
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 long long corral_days_from_civil(long long y, unsigned m, unsigned d);
 
 #endif

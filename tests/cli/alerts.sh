@@ -14,7 +14,8 @@ check() { # $1 = description, $2 = command
 }
 
 "$corral" alerts "$samples/GetAlertsSubscription_example.json" >"$work/rest" 2>"$work/rest.err"
-check "REST sample: exit status 0" '[ $? -eq 0 ]'
+status=$?
+check "REST sample: exit status 0" '[ $status -eq 0 ]'
 check "REST sample: no problems reported" '[ ! -s "$work/rest.err" ]'
 
 # One python3 call per assertion set; it prints nothing and exits 1 on a mismatch.
@@ -61,7 +62,8 @@ PY"
 check "export sample: the dangling \$ref is a warning naming it" 'grep -q "test-alert.log:5\(:[0-9]*\)\?: warning: .*\"4\"" "$work/export.err"'
 
 "$corral" alerts "$samples/GetAllIncidentAlerts.json" "$samples/GetIncidentById.json" >"$work/sentinel" 2>"$work/sentinel.err"
-check "Sentinel API samples: one alert, the incident skipped, exit 0" '[ $? -eq 0 ] && [ "$(wc -l <"$work/sentinel")" -eq 1 ]'
+status=$?
+check "Sentinel API samples: one alert, the incident skipped, exit 0" '[ $status -eq 0 ] && [ "$(wc -l <"$work/sentinel")" -eq 1 ]'
 check "Sentinel API sample: scope from the workspace subscription, New is Active" "python3 - '$work/sentinel' <<'PY'
 import json, sys
 a = json.loads(open(sys.argv[1]).readline())
@@ -82,9 +84,11 @@ check "array: the same alert in a JSON array decodes the same" \
 check "--help documents the exit status" '"$corral" alerts --help | grep -q "Exit status"'
 check "--version prints the version" '"$corral" --version | grep -q "^corral [0-9]"'
 "$corral" alerts "$work/does-not-exist" >/dev/null 2>"$work/nofile.err"
-check "a missing file is exit status 2 with its name" '[ $? -eq 2 ] && grep -q "does-not-exist" "$work/nofile.err"'
+status=$?
+check "a missing file is exit status 2 with its name" '[ $status -eq 2 ] && grep -q "does-not-exist" "$work/nofile.err"'
 "$corral" nonsense >/dev/null 2>&1
-check "an unknown command is exit status 2" '[ $? -eq 2 ]'
+status=$?
+check "an unknown command is exit status 2" '[ $status -eq 2 ]'
 "$corral" catalog lookup Storage.Blob_TorAnomaly >"$work/lookup"
 check "catalog lookup: Tor anomaly is a known Storage alert with geo" \
     'grep -q "^plan: *Storage" "$work/lookup" && grep -q "^signals:.* geo" "$work/lookup" && grep -q "^known: *yes" "$work/lookup"'

@@ -1,0 +1,1040 @@
+/*
+ * engine.c - sessions, machine components, watermark, and the order of output.
+ *
+ * How an alert flows through:
+ *
+ *   add ──► id index (duplicates stop here; alerts older than the watermark too)
+ *       ──► for each entity a rule shares: the entity's sorted alert list
+ *       ──► if it is on a vm: the machine component (union-find over vm
+ *           alerts tied by the same vm or a shared ip, domain, file hash,
+ *           process image or account, each within the window of the other)
+ *
+ * Each list and component has close events in a heap keyed by "last alert +
+ * window". When the watermark (newest start time - allowed lateness) passes
+ * one, no future alert can join: its sessions are evaluated against the
+ * rules, incidents are finalized, and the alerts are let go. Final
+ * incidents wait in a heap until no open alert can start an earlier one, then
+ * leave in (first activity, id) order, after the specific-before-generic
+ * check: every alert lists the final incidents that hold it, so "another
+ * incident holds all of this one's alerts" is a lookup, not a search.
+ */
+#include "engine/engine.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/build.h"
+#include "engine/chain.h"
+#include "engine/ealert.h"
+#include "engine/scenario.h"
+#include "util/hashmap.h"
+#include "util/heap.h"
+
+#define TIME_MAX INT64_MAX
+
+/* ---- sorted alert vectors ------------------------------------------------------------ */
+
+struct avec {
+    struct corral_ealert **v;
+    uint32_t n, cap;
+};
+
+static int avec_insert(struct avec *av, struct corral_ealert *e)
+{
+    if (av->n == av->cap) {
+        uint32_t ncap = av->cap != 0 ? av->cap * 2 : 4;
+        struct corral_ealert **nv = realloc(av->v, ncap * sizeof(*nv));
+        if (nv == NULL) {
+            return -1;
+        }
+        av->v = nv;
+        av->cap = ncap;
+    }
+    /* Alerts mostly come in time order: search from the end. */
+    uint32_t i = av->n;
+    while (i > 0 && corral_ealert_cmp(av->v[i - 1], e) > 0) {
+        i--;
+    }
+    memmove(av->v + i + 1, av->v + i, (av->n - i) * sizeof(*av->v));
+    av->v[i] = e;
+    av->n++;
+    return (int)i;
+}
+
+/* Remove v[0..k) (already released by the caller). */
+static void avec_drop_front(struct avec *av, uint32_t k)
+{
+    memmove(av->v, av->v + k, (av->n - k) * sizeof(*av->v));
+    av->n -= k;
+}
+
+/* ---- entities and components ------------------------------------------------------- */
+
+struct eent {
+    char *ckey; /* scope \x1f type \x1f key, owned */
+    uint32_t cklen;
+    const char *scope; /* inside ckey */
+    const char *key;   /* inside ckey */
+    uint32_t keylen;
+    enum corral_entity_type type;
+    struct avec all; /* every alert naming it, for entity rules */
+    struct avec vm;  /* alerts on vms naming it, for machine ties */
+    uint32_t pending; /* close events in the heap that point here */
+};
+
+struct corral_ecomp {
+    struct avec members;
+    corral_time last;
+    uint32_t pending;
+    int dead; /* merged into another, or closed */
+};
+
+enum ev_kind { EV_ENTITY = 0, EV_COMP = 1 };
+
+struct event {
+    corral_time t;
+    int kind;
+    void *ptr;
+};
+
+struct scen_ref {
+    uint32_t rule, scenario;
+};
+
+/* A final incident waiting for its turn. */
+struct fin {
+    struct corral_incident inc;
+    struct corral_link *links;
+    struct corral_entity *entities;
+    char *entity_key; /* owned copy */
+    struct corral_ealert **members;
+    uint64_t serial; /* counter << 2 | specificity */
+    size_t rule_index;
+    int suppressed;
+};
+
+struct corral_engine {
+    const struct corral_ruleset *rules;
+    struct corral_engine_opts opts;
+    struct corral_incident_sink sink;
+    corral_map *alerts;   /* systemAlertId -> ealert */
+    corral_map *ents;     /* ckey -> eent */
+    corral_map *waiting;  /* serial -> fin, until released */
+    struct corral_heap events;
+    struct corral_heap alive; /* (start, ealert) of open alerts */
+    struct corral_heap ready; /* fin* by (first activity, id) */
+    corral_time max_seen, watermark;
+    /* Per entity type: the scenarios that share it, and the longest of their windows. */
+    struct scen_ref *by_type[CORRAL_ENT_COUNT];
+    uint32_t n_by_type[CORRAL_ENT_COUNT];
+    corral_time window_of_type[CORRAL_ENT_COUNT];
+    corral_time chain_window;
+    int has_chains;
+    char (*req_text)[CORRAL_MAX_SCENARIOS][CORRAL_MAX_REQUIRE][96]; /* per rule, scenario */
+    char (*rule_text)[CORRAL_MAX_SCENARIOS][256];
+    char chain_text[256];
+    uint64_t next_serial;
+    uint64_t *rule_counts;
+    struct corral_engine_stats stats;
+    corral_err failed; /* sticky: first allocation failure */
+};
+
+/* Types whose shared value ties alerts on different vms into one machine component. */
+static const uint32_t tie_types = (1u << CORRAL_ENT_IP) | (1u << CORRAL_ENT_DOMAIN) |
+                                  (1u << CORRAL_ENT_FILEHASH) | (1u << CORRAL_ENT_PROCESS_IMAGE) |
+                                  (1u << CORRAL_ENT_USER) |
+                                  (1u << CORRAL_ENT_SERVICE_PRINCIPAL) | (1u << CORRAL_ENT_VM);
+
+static int event_less(const void *a, const void *b)
+{
+    const struct event *x = a, *y = b;
+    return x->t < y->t || (x->t == y->t && x->kind < y->kind);
+}
+
+struct alive_entry {
+    corral_time start;
+    struct corral_ealert *e;
+};
+
+static int alive_less(const void *a, const void *b)
+{
+    return ((const struct alive_entry *)a)->start < ((const struct alive_entry *)b)->start;
+}
+
+static int ready_less(const void *a, const void *b)
+{
+    const struct fin *x = *(struct fin *const *)a, *y = *(struct fin *const *)b;
+    if (x->inc.first_activity != y->inc.first_activity) {
+        return x->inc.first_activity < y->inc.first_activity;
+    }
+    return strcmp(x->inc.id, y->inc.id) < 0;
+}
+
+static void fail(corral_engine *en, corral_err err)
+{
+    if (en->failed == CORRAL_OK) {
+        en->failed = err;
+    }
+}
+
+/* ---- alert lifetime ----------------------------------------------------------------------- */
+
+static void unref(struct corral_ealert *e)
+{
+    if (--e->refs == 0) {
+        corral_ealert_free(e);
+    }
+}
+
+/* ---- construction -------------------------------------------------------------------------- */
+
+corral_engine *corral_engine_new(const struct corral_ruleset *rules,
+                                 const struct corral_engine_opts *opts,
+                                 const struct corral_incident_sink *sink)
+{
+    corral_engine *en = calloc(1, sizeof(*en));
+    if (en == NULL) {
+        return NULL;
+    }
+    en->rules = rules;
+    en->opts = *opts;
+    if (en->opts.lateness < 0) {
+        en->opts.lateness = 0;
+    }
+    en->sink = *sink;
+    en->alerts = corral_map_new();
+    en->ents = corral_map_new();
+    en->waiting = corral_map_new();
+    corral_heap_init(&en->events, sizeof(struct event), event_less);
+    corral_heap_init(&en->alive, sizeof(struct alive_entry), alive_less);
+    corral_heap_init(&en->ready, sizeof(struct fin *), ready_less);
+    en->max_seen = INT64_MIN;
+    en->watermark = INT64_MIN;
+    size_t nr = rules->n_rules > 0 ? rules->n_rules : 1;
+    en->rule_counts = calloc(nr, sizeof(uint64_t));
+    en->req_text = calloc(nr, sizeof(*en->req_text));
+    en->rule_text = calloc(nr, sizeof(*en->rule_text));
+    if (en->alerts == NULL || en->ents == NULL || en->waiting == NULL ||
+        en->rule_counts == NULL || en->req_text == NULL || en->rule_text == NULL) {
+        corral_engine_free(en);
+        return NULL;
+    }
+    en->chain_window = 0;
+    for (size_t r = 0; r < rules->n_rules; r++) {
+        const struct corral_rule *rule = &rules->rules[r];
+        if (rule->is_chain) {
+            en->has_chains = 1;
+            if (rule->chain.window > en->chain_window) {
+                en->chain_window = rule->chain.window;
+            }
+            continue;
+        }
+        for (unsigned s = 0; s < rule->n_scenarios; s++) {
+            const struct corral_scenario *sc = &rule->scenarios[s];
+            corral_scenario_describe(sc, en->rule_text[r][s], sizeof(en->rule_text[r][s]));
+            for (unsigned q = 0; q < sc->n_require; q++) {
+                corral_cond_describe(&sc->require[q], en->req_text[r][s][q],
+                                     sizeof(en->req_text[r][s][q]));
+            }
+            for (unsigned t = 0; t < CORRAL_ENT_COUNT; t++) {
+                if ((sc->entity_types & (1u << t)) == 0) {
+                    continue;
+                }
+                struct scen_ref *nb =
+                    realloc(en->by_type[t], (en->n_by_type[t] + 1) * sizeof(struct scen_ref));
+                if (nb == NULL) {
+                    corral_engine_free(en);
+                    return NULL;
+                }
+                en->by_type[t] = nb;
+                nb[en->n_by_type[t]++] = (struct scen_ref){(uint32_t)r, s};
+                if (sc->window > en->window_of_type[t]) {
+                    en->window_of_type[t] = sc->window;
+                }
+            }
+        }
+    }
+    if (en->chain_window == 0) {
+        en->chain_window = rules->default_window > 0 ? rules->default_window
+                                                     : CORRAL_DEFAULT_WINDOW;
+    }
+    snprintf(en->chain_text, sizeof(en->chain_text),
+             "machine chain: alerts on vms from 2+ plans whose order by start time never goes "
+             "back in the kill chain, covering 2+ stages");
+    return en;
+}
+
+static void fin_free(struct fin *f)
+{
+    if (f == NULL) {
+        return;
+    }
+    for (uint32_t i = 0; i < f->inc.n_members; i++) {
+        unref(f->members[i]);
+    }
+    free(f->members);
+    free(f->links);
+    free(f->entities);
+    free(f->entity_key);
+    free(f);
+}
+
+static void eent_free(struct eent *E)
+{
+    for (uint32_t i = 0; i < E->all.n; i++) {
+        unref(E->all.v[i]);
+    }
+    for (uint32_t i = 0; i < E->vm.n; i++) {
+        unref(E->vm.v[i]);
+    }
+    free(E->all.v);
+    free(E->vm.v);
+    free(E->ckey);
+    free(E);
+}
+
+void corral_engine_free(corral_engine *en)
+{
+    if (en == NULL) {
+        return;
+    }
+    /* Events may point at components whose last reference is the event itself. */
+    struct event ev;
+    while (corral_heap_pop(&en->events, &ev)) {
+        if (ev.kind == EV_COMP) {
+            struct corral_ecomp *c = ev.ptr;
+            if (--c->pending == 0) {
+                for (uint32_t i = 0; i < c->members.n; i++) {
+                    unref(c->members.v[i]);
+                }
+                free(c->members.v);
+                free(c);
+            }
+        } else {
+            ((struct eent *)ev.ptr)->pending--;
+        }
+    }
+    if (en->ents != NULL) {
+        size_t pos = 0;
+        const void *k;
+        size_t kl;
+        void *v;
+        while (corral_map_next(en->ents, &pos, &k, &kl, &v)) {
+            eent_free(v);
+        }
+    }
+    struct fin *f;
+    while (corral_heap_pop(&en->ready, &f)) {
+        fin_free(f);
+    }
+    struct alive_entry ae;
+    while (corral_heap_pop(&en->alive, &ae)) {
+        unref(ae.e);
+    }
+    if (en->alerts != NULL) {
+        size_t pos = 0;
+        const void *k;
+        size_t kl;
+        void *v;
+        while (corral_map_next(en->alerts, &pos, &k, &kl, &v)) {
+            unref(v);
+        }
+    }
+    corral_map_free(en->alerts);
+    corral_map_free(en->ents);
+    corral_map_free(en->waiting);
+    corral_heap_release(&en->events);
+    corral_heap_release(&en->alive);
+    corral_heap_release(&en->ready);
+    for (unsigned t = 0; t < CORRAL_ENT_COUNT; t++) {
+        free(en->by_type[t]);
+    }
+    free(en->req_text);
+    free(en->rule_text);
+    free(en->rule_counts);
+    free(en);
+}
+
+/* ---- open alerts ----------------------------------------------------------------------- */
+
+/*
+ * An alert is open while a session list or a machine component holds it:
+ * open[] counts those holders. When it drops to 0 the alert leaves the id
+ * index; later copies are then too late anyway.
+ */
+static void close_holder(corral_engine *en, struct corral_ealert *e)
+{
+    if (--e->open == 0 && e->in_index) {
+        e->in_index = 0;
+        corral_map_del(en->alerts, e->a.id, strlen(e->a.id));
+        if (en->stats.open_alerts > 0) {
+            en->stats.open_alerts--;
+        }
+        unref(e);
+    }
+}
+
+/* ---- finalizing incidents -------------------------------------------------------------- */
+
+static unsigned serial_spec(uint64_t serial)
+{
+    return (unsigned)(serial & 3);
+}
+
+/* 1 when every member of f is also held by the incident `serial`. */
+static int held_by(const struct fin *f, uint64_t serial)
+{
+    for (uint32_t i = 0; i < f->inc.n_members; i++) {
+        if (!corral_ealert_has_serial(f->members[i], serial)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void suppress(corral_engine *en, struct fin *f)
+{
+    if (!f->suppressed) {
+        f->suppressed = 1;
+        en->stats.suppressed++;
+    }
+}
+
+/*
+ * Take ownership of a built incident: note it on its members, settle
+ * specific-before-generic both ways, and queue it for release.
+ */
+static void finalize(corral_engine *en, struct fin *f, unsigned specificity)
+{
+    f->serial = (++en->next_serial << 2) | (specificity & 3);
+    for (uint32_t i = 0; i < f->inc.n_members; i++) {
+        if (corral_ealert_add_serial(f->members[i], f->serial) != 0) {
+            fail(en, CORRAL_ERR_NOMEM);
+        }
+    }
+    /* Is this one held whole by a more specific incident finalized before it? */
+    const struct corral_ealert *a0 = f->members[0];
+    for (uint32_t j = 0; j < a0->n_serials && !f->suppressed; j++) {
+        uint64_t other = a0->serials[j];
+        if (other != f->serial && serial_spec(other) > specificity && held_by(f, other)) {
+            suppress(en, f);
+        }
+    }
+    /* Does it hold whole a less specific one still waiting? */
+    if (specificity > 0) {
+        for (uint32_t i = 0; i < f->inc.n_members; i++) {
+            const struct corral_ealert *m = f->members[i];
+            for (uint32_t j = 0; j < m->n_serials; j++) {
+                uint64_t other = m->serials[j];
+                if (serial_spec(other) >= specificity) {
+                    continue;
+                }
+                struct fin *g = corral_map_get(en->waiting, &other, sizeof(other));
+                if (g != NULL && !g->suppressed && held_by(g, f->serial)) {
+                    suppress(en, g);
+                }
+            }
+        }
+    }
+    if (corral_map_put(en->waiting, &f->serial, sizeof(f->serial), f) != CORRAL_OK ||
+        corral_heap_push(&en->ready, &f) != CORRAL_OK) {
+        fail(en, CORRAL_ERR_NOMEM);
+        corral_map_del(en->waiting, &f->serial, sizeof(f->serial));
+        fin_free(f);
+    }
+}
+
+/* A fin for n members, with links and members arrays; NULL when out of memory. */
+static struct fin *fin_new(uint32_t n)
+{
+    struct fin *f = calloc(1, sizeof(*f));
+    if (f == NULL) {
+        return NULL;
+    }
+    f->links = calloc(n, sizeof(*f->links));
+    f->members = calloc(n, sizeof(*f->members));
+    if (f->links == NULL || f->members == NULL) {
+        free(f->links);
+        free(f->members);
+        free(f);
+        return NULL;
+    }
+    return f;
+}
+
+/* Fill the derived fields and hand the fin to finalize(). */
+static void complete(corral_engine *en, struct fin *f, size_t rule_index,
+                     const char *const *id_parts, size_t n_id_parts)
+{
+    const struct corral_rule *rule = &en->rules->rules[rule_index];
+    f->rule_index = rule_index;
+    f->inc.links = f->links;
+    f->inc.kind = rule->kind;
+    f->inc.number = rule->number;
+    f->inc.display_name = rule->display_name;
+    f->inc.version = 1;
+    for (uint32_t i = 0; i < f->inc.n_members; i++) {
+        f->members[i]->refs++;
+    }
+    if (corral_incident_build(&f->inc, rule, id_parts, n_id_parts, &f->entities) != CORRAL_OK) {
+        fail(en, CORRAL_ERR_NOMEM);
+        fin_free(f);
+        return;
+    }
+    finalize(en, f, rule->specificity);
+}
+
+static void entity_incident(corral_engine *en, struct eent *E, uint32_t r, uint32_t s,
+                            struct corral_ealert *const *al, uint32_t n)
+{
+    const struct corral_rule *rule = &en->rules->rules[r];
+    const struct corral_scenario *sc = &rule->scenarios[s];
+    struct fin *f = fin_new(n);
+    if (f == NULL) {
+        fail(en, CORRAL_ERR_NOMEM);
+        return;
+    }
+    const char *req[CORRAL_MAX_REQUIRE];
+    for (unsigned q = 0; q < CORRAL_MAX_REQUIRE; q++) {
+        req[q] = en->req_text[r][s][q];
+    }
+    f->entity_key = strdup(E->key);
+    if (f->entity_key == NULL ||
+        !corral_scenario_eval(sc, al, n, E->type, f->entity_key, req, f->links)) {
+        if (f->entity_key == NULL) {
+            fail(en, CORRAL_ERR_NOMEM);
+        }
+        fin_free(f);
+        return;
+    }
+    memcpy(f->members, al, n * sizeof(*al));
+    f->inc.n_members = n;
+    f->inc.scenario = sc->number;
+    f->inc.description = sc->description;
+    f->inc.scope = al[0]->a.scope;
+    f->inc.entity_type = E->type;
+    f->inc.entity_key = f->entity_key;
+    f->inc.rule_text = en->rule_text[r][s];
+    char scen[8];
+    snprintf(scen, sizeof(scen), "%u", sc->number);
+    const char *parts[] = {rule->kind, scen, al[0]->a.scope,
+                           corral_entity_type_name(E->type), E->key, al[0]->a.id};
+    complete(en, f, r, parts, sizeof(parts) / sizeof(parts[0]));
+}
+
+/* Evaluate every scenario sharing E's type over one closed run of E's alerts. */
+static void evaluate_run(corral_engine *en, struct eent *E, struct corral_ealert *const *al,
+                         uint32_t n)
+{
+    for (uint32_t k = 0; k < en->n_by_type[E->type]; k++) {
+        struct scen_ref ref = en->by_type[E->type][k];
+        corral_time w = en->rules->rules[ref.rule].scenarios[ref.scenario].window;
+        uint32_t lo = 0;
+        while (lo < n) {
+            uint32_t hi = lo + 1;
+            while (hi < n && al[hi]->a.start - al[hi - 1]->a.start <= w) {
+                hi++;
+            }
+            entity_incident(en, E, ref.rule, ref.scenario, al + lo, hi - lo);
+            lo = hi;
+        }
+    }
+}
+
+/* ---- machine chains ------------------------------------------------------------------ */
+
+static const struct corral_entity *first_vm(const struct corral_alert *a)
+{
+    for (uint32_t i = 0; i < a->n_entities; i++) {
+        if (a->entities[i].type == CORRAL_ENT_VM) {
+            return &a->entities[i];
+        }
+    }
+    return NULL;
+}
+
+static int vm_key_cmp(const void *pa, const void *pb)
+{
+    const struct corral_entity *a = *(const struct corral_entity *const *)pa;
+    const struct corral_entity *b = *(const struct corral_entity *const *)pb;
+    return strcmp(a->key, b->key);
+}
+
+/* The sorted distinct vm keys of the chosen members, joined by ','; NULL when out of memory. */
+static char *chain_vms(struct corral_ealert *const *al, const uint32_t *idx, uint32_t count,
+                       unsigned *n_vms)
+{
+    size_t total = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        total += al[idx[i]]->n_vms;
+    }
+    const struct corral_entity **vms = malloc((total > 0 ? total : 1) * sizeof(*vms));
+    if (vms == NULL) {
+        return NULL;
+    }
+    size_t k = 0;
+    for (uint32_t i = 0; i < count; i++) {
+        const struct corral_alert *a = &al[idx[i]]->a;
+        for (uint32_t j = 0; j < a->n_entities; j++) {
+            if (a->entities[j].type == CORRAL_ENT_VM) {
+                vms[k++] = &a->entities[j];
+            }
+        }
+    }
+    qsort(vms, k, sizeof(*vms), vm_key_cmp);
+    size_t len = 1;
+    unsigned distinct = 0;
+    for (size_t i = 0; i < k; i++) {
+        if (i == 0 || strcmp(vms[i]->key, vms[i - 1]->key) != 0) {
+            len += vms[i]->len + 1;
+            distinct++;
+        }
+    }
+    char *out = malloc(len);
+    if (out != NULL) {
+        char *p = out;
+        for (size_t i = 0; i < k; i++) {
+            if (i == 0 || strcmp(vms[i]->key, vms[i - 1]->key) != 0) {
+                if (p != out) {
+                    *p++ = ',';
+                }
+                memcpy(p, vms[i]->key, vms[i]->len);
+                p += vms[i]->len;
+            }
+        }
+        *p = '\0';
+    }
+    free(vms);
+    *n_vms = distinct;
+    return out;
+}
+
+static void chain_incident(corral_engine *en, struct corral_ecomp *c)
+{
+    uint32_t n = c->members.n;
+    struct corral_ealert *const *al = c->members.v;
+    uint32_t *idx = malloc((n > 0 ? n : 1) * sizeof(uint32_t));
+    uint8_t *stg = malloc(n > 0 ? n : 1);
+    uint32_t count = 0;
+    if (idx == NULL || stg == NULL || corral_chain_find(al, n, idx, stg, &count) != CORRAL_OK) {
+        fail(en, CORRAL_ERR_NOMEM);
+        count = 0;
+    }
+    struct fin *f = NULL;
+    char *vm_keys = NULL;
+    size_t rule_index = 0;
+    if (count == 0) {
+        goto done;
+    }
+    struct corral_chain_facts facts = {.max_stage = -1};
+    for (uint32_t i = 0; i < count; i++) {
+        const struct corral_alert *a = &al[idx[i]]->a;
+        facts.botnet |= (a->signals & CORRAL_SIG_BOTNET) != 0;
+        facts.outgoing |= (a->signals & CORRAL_SIG_OUTGOING) != 0;
+        if (stg[i] > facts.max_stage) {
+            facts.max_stage = stg[i];
+        }
+    }
+    vm_keys = chain_vms(al, idx, count, &facts.vms);
+    if (vm_keys == NULL) {
+        fail(en, CORRAL_ERR_NOMEM);
+        goto done;
+    }
+    const struct corral_rule *rule = NULL;
+    for (size_t r = 0; r < en->rules->n_rules && rule == NULL; r++) {
+        if (en->rules->rules[r].is_chain && corral_chain_fits(&en->rules->rules[r].chain, &facts)) {
+            rule = &en->rules->rules[r];
+            rule_index = r;
+        }
+    }
+    if (rule == NULL || (f = fin_new(count)) == NULL) {
+        if (rule != NULL) {
+            fail(en, CORRAL_ERR_NOMEM);
+        }
+        goto done;
+    }
+    for (uint32_t i = 0; i < count; i++) {
+        const struct corral_ealert *m = al[idx[i]];
+        const struct corral_entity *vm = first_vm(&m->a);
+        f->members[i] = al[idx[i]];
+        f->links[i] = (struct corral_link){
+            .alert = &m->a,
+            .role = CORRAL_LINK_RULE,
+            .via_type = CORRAL_ENT_VM,
+            .via_key = vm != NULL ? vm->key : "",
+            .stage = stg[i],
+        };
+    }
+    f->inc.n_members = count;
+    f->inc.scenario = 1;
+    f->inc.description = rule->chain_description;
+    f->inc.scope = al[idx[0]]->a.scope;
+    f->inc.entity_type = CORRAL_ENT_VM;
+    f->entity_key = vm_keys;
+    vm_keys = NULL;
+    f->inc.entity_key = f->entity_key;
+    f->inc.rule_text = en->chain_text;
+    const char *parts[] = {"machine-chain", al[idx[0]]->a.scope, al[idx[0]]->a.id};
+    complete(en, f, rule_index, parts, sizeof(parts) / sizeof(parts[0]));
+done:
+    free(vm_keys);
+    free(idx);
+    free(stg);
+}
+
+/* ---- entities, components, events ---------------------------------------------------- */
+
+static struct eent *entity_get(corral_engine *en, const char *scope,
+                               const struct corral_entity *ent)
+{
+    size_t slen = strlen(scope);
+    size_t cklen = slen + 3 + ent->len;
+    char stackbuf[512];
+    char *ck = cklen < sizeof(stackbuf) ? stackbuf : malloc(cklen + 1);
+    if (ck == NULL) {
+        fail(en, CORRAL_ERR_NOMEM);
+        return NULL;
+    }
+    memcpy(ck, scope, slen);
+    ck[slen] = '\x1f';
+    ck[slen + 1] = (char)('a' + ent->type);
+    ck[slen + 2] = '\x1f';
+    memcpy(ck + slen + 3, ent->key, ent->len);
+    ck[cklen] = '\0';
+    struct eent *E = corral_map_get(en->ents, ck, cklen);
+    if (E != NULL) {
+        if (ck != stackbuf) {
+            free(ck);
+        }
+        return E;
+    }
+    E = calloc(1, sizeof(*E));
+    char *own = ck != stackbuf ? ck : malloc(cklen + 1);
+    if (E == NULL || own == NULL) {
+        free(E);
+        if (own != ck) {
+            free(own);
+        }
+        if (ck != stackbuf) {
+            free(ck);
+        }
+        fail(en, CORRAL_ERR_NOMEM);
+        return NULL;
+    }
+    if (own != ck) {
+        memcpy(own, ck, cklen + 1);
+    }
+    E->ckey = own;
+    E->cklen = (uint32_t)cklen;
+    E->scope = own;
+    E->key = own + slen + 3;
+    E->keylen = ent->len;
+    E->type = ent->type;
+    if (corral_map_put(en->ents, own, cklen, E) != CORRAL_OK) {
+        free(own);
+        free(E);
+        fail(en, CORRAL_ERR_NOMEM);
+        return NULL;
+    }
+    return E;
+}
+
+static void push_event(corral_engine *en, corral_time t, int kind, void *ptr)
+{
+    struct event ev = {t, kind, ptr};
+    if (corral_heap_push(&en->events, &ev) != CORRAL_OK) {
+        fail(en, CORRAL_ERR_NOMEM);
+        return;
+    }
+    if (kind == EV_ENTITY) {
+        ((struct eent *)ptr)->pending++;
+    } else {
+        ((struct corral_ecomp *)ptr)->pending++;
+    }
+}
+
+static struct corral_ealert *uf_find(struct corral_ealert *e)
+{
+    while (e->uf_parent != e) {
+        e->uf_parent = e->uf_parent->uf_parent;
+        e = e->uf_parent;
+    }
+    return e;
+}
+
+/* Merge the components of a and b (both open). */
+static void uf_union(corral_engine *en, struct corral_ealert *a, struct corral_ealert *b)
+{
+    struct corral_ealert *ra = uf_find(a), *rb = uf_find(b);
+    if (ra == rb) {
+        return;
+    }
+    struct corral_ecomp *ca = ra->comp, *cb = rb->comp;
+    if (ca->members.n < cb->members.n) {
+        struct corral_ealert *tr = ra;
+        ra = rb;
+        rb = tr;
+        struct corral_ecomp *tc = ca;
+        ca = cb;
+        cb = tc;
+    }
+    /* Merge cb's sorted members into ca's. */
+    uint32_t n = ca->members.n + cb->members.n;
+    struct corral_ealert **v = malloc(n * sizeof(*v));
+    if (v == NULL) {
+        fail(en, CORRAL_ERR_NOMEM);
+        return;
+    }
+    uint32_t i = 0, j = 0, k = 0;
+    while (i < ca->members.n || j < cb->members.n) {
+        if (j == cb->members.n ||
+            (i < ca->members.n && corral_ealert_cmp(ca->members.v[i], cb->members.v[j]) < 0)) {
+            v[k++] = ca->members.v[i++];
+        } else {
+            v[k++] = cb->members.v[j++];
+        }
+    }
+    free(ca->members.v);
+    free(cb->members.v);
+    ca->members.v = v;
+    ca->members.n = n;
+    ca->members.cap = n;
+    cb->members.v = NULL;
+    cb->members.n = 0;
+    if (cb->last > ca->last) {
+        ca->last = cb->last;
+    }
+    rb->uf_parent = ra;
+    rb->comp = NULL;
+    cb->dead = 1;
+    if (cb->pending == 0) {
+        free(cb);
+    }
+}
+
+static void process_entity(corral_engine *en, struct eent *E)
+{
+    E->pending--;
+    corral_time w = en->window_of_type[E->type];
+    while (E->all.n > 0) {
+        uint32_t j = 1;
+        while (j < E->all.n && E->all.v[j]->a.start - E->all.v[j - 1]->a.start <= w) {
+            j++;
+        }
+        if (E->all.v[j - 1]->a.start + w >= en->watermark) {
+            break;
+        }
+        evaluate_run(en, E, E->all.v, j);
+        for (uint32_t i = 0; i < j; i++) {
+            close_holder(en, E->all.v[i]);
+            unref(E->all.v[i]);
+        }
+        avec_drop_front(&E->all, j);
+    }
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < E->vm.n; i++) {
+        if (E->vm.v[i]->chain_closed) {
+            unref(E->vm.v[i]);
+        } else {
+            E->vm.v[kept++] = E->vm.v[i];
+        }
+    }
+    E->vm.n = kept;
+    if (E->all.n == 0 && E->vm.n == 0 && E->pending == 0) {
+        corral_map_del(en->ents, E->ckey, E->cklen);
+        eent_free(E);
+    }
+}
+
+static void process_comp(corral_engine *en, struct corral_ecomp *c)
+{
+    c->pending--;
+    if (!c->dead && c->last + en->chain_window < en->watermark) {
+        chain_incident(en, c);
+        for (uint32_t i = 0; i < c->members.n; i++) {
+            struct corral_ealert *m = c->members.v[i];
+            m->chain_closed = 1;
+            if (m->comp == c) {
+                m->comp = NULL;
+            }
+            close_holder(en, m);
+            unref(m);
+        }
+        free(c->members.v);
+        c->members.v = NULL;
+        c->members.n = 0;
+        c->dead = 1;
+    }
+    if (c->dead && c->pending == 0) {
+        free(c);
+    }
+}
+
+static void release(corral_engine *en)
+{
+    corral_time bound = en->watermark;
+    const struct alive_entry *top;
+    while ((top = corral_heap_top(&en->alive)) != NULL && top->e->open == 0) {
+        struct alive_entry ae;
+        corral_heap_pop(&en->alive, &ae);
+        unref(ae.e);
+    }
+    if (top != NULL && top->start < bound) {
+        bound = top->start;
+    }
+    struct fin *const *next;
+    while ((next = corral_heap_top(&en->ready)) != NULL && (*next)->inc.first_activity < bound) {
+        struct fin *f;
+        corral_heap_pop(&en->ready, &f);
+        corral_map_del(en->waiting, &f->serial, sizeof(f->serial));
+        if (!f->suppressed) {
+            en->stats.incidents++;
+            en->rule_counts[f->rule_index]++;
+            if (en->sink.incident != NULL) {
+                en->sink.incident(en->sink.ctx, &f->inc, CORRAL_INC_FINAL);
+            }
+        }
+        fin_free(f);
+    }
+}
+
+static void advance(corral_engine *en)
+{
+    const struct event *top;
+    while ((top = corral_heap_top(&en->events)) != NULL && top->t < en->watermark) {
+        struct event ev;
+        corral_heap_pop(&en->events, &ev);
+        if (ev.kind == EV_ENTITY) {
+            process_entity(en, ev.ptr);
+        } else {
+            process_comp(en, ev.ptr);
+        }
+    }
+    release(en);
+}
+
+/* Put a vm alert into its machine component, tied to its neighbours. */
+static void add_to_machines(corral_engine *en, struct corral_ealert *x)
+{
+    struct corral_ecomp *c = calloc(1, sizeof(*c));
+    if (c == NULL || avec_insert(&c->members, x) < 0) {
+        free(c);
+        fail(en, CORRAL_ERR_NOMEM);
+        return;
+    }
+    c->last = x->a.start;
+    x->comp = c;
+    x->refs++;
+    x->open++;
+    corral_time w = en->chain_window;
+    for (uint32_t i = 0; i < x->a.n_entities; i++) {
+        const struct corral_entity *ent = &x->a.entities[i];
+        if ((tie_types & (1u << ent->type)) == 0) {
+            continue;
+        }
+        struct eent *E = entity_get(en, x->a.scope, ent);
+        if (E == NULL) {
+            continue;
+        }
+        int pos = avec_insert(&E->vm, x);
+        if (pos < 0) {
+            fail(en, CORRAL_ERR_NOMEM);
+            continue;
+        }
+        x->refs++;
+        struct corral_ealert *pred = pos > 0 ? E->vm.v[pos - 1] : NULL;
+        struct corral_ealert *succ = (uint32_t)pos + 1 < E->vm.n ? E->vm.v[pos + 1] : NULL;
+        if (pred != NULL && !pred->chain_closed && x->a.start - pred->a.start <= w) {
+            uf_union(en, x, pred);
+        }
+        if (succ != NULL && !succ->chain_closed && succ->a.start - x->a.start <= w) {
+            uf_union(en, x, succ);
+        }
+        push_event(en, x->a.start + w, EV_ENTITY, E);
+    }
+    struct corral_ecomp *root = uf_find(x)->comp;
+    if (x->a.start > root->last) {
+        root->last = x->a.start;
+    }
+    push_event(en, root->last + w, EV_COMP, root);
+}
+
+corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert)
+{
+    if (en->failed != CORRAL_OK) {
+        return en->failed;
+    }
+    size_t idlen = strlen(alert->id);
+    if (corral_map_get(en->alerts, alert->id, idlen) != NULL) {
+        en->stats.duplicates++;
+        return CORRAL_OK;
+    }
+    if (alert->start == CORRAL_TIME_NONE || alert->start < en->watermark) {
+        en->stats.too_late++;
+        return CORRAL_OK;
+    }
+    struct corral_ealert *x = corral_ealert_new(alert);
+    if (x == NULL || corral_map_put(en->alerts, x->a.id, idlen, x) != CORRAL_OK) {
+        corral_ealert_free(x);
+        return CORRAL_ERR_NOMEM;
+    }
+    x->refs = 1;
+    x->in_index = 1;
+    en->stats.alerts++;
+    if (++en->stats.open_alerts > en->stats.peak_open_alerts) {
+        en->stats.peak_open_alerts = en->stats.open_alerts;
+    }
+    for (uint32_t i = 0; i < x->a.n_entities; i++) {
+        const struct corral_entity *ent = &x->a.entities[i];
+        if (en->n_by_type[ent->type] == 0) {
+            continue;
+        }
+        struct eent *E = entity_get(en, x->a.scope, ent);
+        if (E == NULL || avec_insert(&E->all, x) < 0) {
+            fail(en, CORRAL_ERR_NOMEM);
+            continue;
+        }
+        x->refs++;
+        x->open++;
+        push_event(en, x->a.start + en->window_of_type[ent->type], EV_ENTITY, E);
+    }
+    if (x->n_vms > 0 && en->has_chains) {
+        add_to_machines(en, x);
+    }
+    if (x->open == 0) {
+        /* Nothing can correlate it: it stays a standalone alert. */
+        x->open = 1;
+        close_holder(en, x);
+    } else {
+        struct alive_entry ae = {x->a.start, x};
+        if (corral_heap_push(&en->alive, &ae) != CORRAL_OK) {
+            fail(en, CORRAL_ERR_NOMEM);
+        } else {
+            x->refs++;
+        }
+    }
+    if (x->a.start > en->max_seen) {
+        en->max_seen = x->a.start;
+        en->watermark = en->max_seen - en->opts.lateness;
+    }
+    advance(en);
+    return en->failed;
+}
+
+corral_err corral_engine_flush(corral_engine *en)
+{
+    en->watermark = TIME_MAX;
+    advance(en);
+    return en->failed;
+}
+
+void corral_engine_stats(const corral_engine *en, struct corral_engine_stats *out)
+{
+    *out = en->stats;
+}
+
+uint64_t corral_engine_rule_count(const corral_engine *en, size_t rule_index)
+{
+    return rule_index < en->rules->n_rules ? en->rule_counts[rule_index] : 0;
+}

@@ -1,0 +1,31 @@
+/*
+ * heap.h - a binary min-heap of fixed-size elements with a caller's order.
+ *
+ * The engine keeps three: pending session closes by time, live alerts by
+ * start time (what may still be emitted before what), and final incidents
+ * waiting for their turn in (first activity, id) order.
+ */
+#ifndef CORRAL_UTIL_HEAP_H
+#define CORRAL_UTIL_HEAP_H
+
+#include <stddef.h>
+
+#include "util/error.h"
+
+struct corral_heap {
+    unsigned char *data;
+    size_t size; /* bytes per element */
+    size_t count;
+    size_t cap;
+    int (*less)(const void *a, const void *b); /* non-zero when a comes before b */
+};
+
+void corral_heap_init(struct corral_heap *h, size_t elem_size, int (*less)(const void *, const void *));
+void corral_heap_release(struct corral_heap *h);
+corral_err corral_heap_push(struct corral_heap *h, const void *elem); /* copied in */
+/* The least element (borrowed until the next change), or NULL when empty. */
+const void *corral_heap_top(const struct corral_heap *h);
+/* Remove the least element, copying it to out when out is not NULL; 0 when empty. */
+int corral_heap_pop(struct corral_heap *h, void *out);
+
+#endif
