@@ -88,6 +88,8 @@ struct corral_ecomp {
     corral_time last;
     uint32_t pending;
     int dead; /* merged into another, or closed */
+    /* --stream: the chain id last reported, and one of a component merged into this one. */
+    char stream_id[40], stream_id2[40];
 };
 
 enum ev_kind { EV_ENTITY = 0, EV_COMP = 1 };
@@ -100,6 +102,15 @@ struct event {
 
 struct scen_ref {
     uint32_t rule, scenario;
+};
+
+/* What --stream has reported of an incident that is not final yet. */
+struct streamed {
+    char id[40];
+    uint32_t version;
+    uint32_t n_members;
+    size_t rule_index;
+    const void *owner; /* the entity list or component it came from */
 };
 
 /* A final incident waiting for its turn. */
@@ -121,6 +132,7 @@ struct corral_engine {
     corral_map *alerts;   /* systemAlertId -> ealert */
     corral_map *ents;     /* ckey -> eent */
     corral_map *waiting;  /* serial -> fin, until released */
+    corral_map *streamed; /* --stream: id -> struct streamed, incidents reported but not final */
     struct corral_heap events;
     struct corral_heap alive; /* (start, ealert) of open alerts */
     struct corral_heap ready; /* fin* by (first activity, id) */
@@ -206,6 +218,7 @@ corral_engine *corral_engine_new(const struct corral_ruleset *rules,
     en->alerts = corral_map_new();
     en->ents = corral_map_new();
     en->waiting = corral_map_new();
+    en->streamed = corral_map_new();
     corral_heap_init(&en->events, sizeof(struct event), event_less);
     corral_heap_init(&en->alive, sizeof(struct alive_entry), alive_less);
     corral_heap_init(&en->ready, sizeof(struct fin *), ready_less);
@@ -215,7 +228,7 @@ corral_engine *corral_engine_new(const struct corral_ruleset *rules,
     en->rule_counts = calloc(nr, sizeof(uint64_t));
     en->req_text = calloc(nr, sizeof(*en->req_text));
     en->rule_text = calloc(nr, sizeof(*en->rule_text));
-    if (en->alerts == NULL || en->ents == NULL || en->waiting == NULL ||
+    if (en->alerts == NULL || en->ents == NULL || en->waiting == NULL || en->streamed == NULL ||
         en->rule_counts == NULL || en->req_text == NULL || en->rule_text == NULL) {
         corral_engine_free(en);
         return NULL;
@@ -344,6 +357,16 @@ void corral_engine_free(corral_engine *en)
     corral_map_free(en->alerts);
     corral_map_free(en->ents);
     corral_map_free(en->waiting);
+    if (en->streamed != NULL) {
+        size_t pos = 0;
+        const void *k;
+        size_t kl;
+        void *v;
+        while (corral_map_next(en->streamed, &pos, &k, &kl, &v)) {
+            free(v);
+        }
+    }
+    corral_map_free(en->streamed);
     corral_heap_release(&en->events);
     corral_heap_release(&en->alive);
     corral_heap_release(&en->ready);
@@ -464,8 +487,15 @@ static struct fin *fin_new(uint32_t n)
 }
 
 /* Fill the derived fields and hand the fin to finalize(). */
+static void stream_update(corral_engine *en, struct fin *f);
+
+/*
+ * Fill the derived fields, then either finalize the incident (its session
+ * closed) or, when live (--stream, the session is still open), report it as
+ * an update and let it go.
+ */
 static void complete(corral_engine *en, struct fin *f, size_t rule_index,
-                     const char *const *id_parts, size_t n_id_parts)
+                     const char *const *id_parts, size_t n_id_parts, int live)
 {
     const struct corral_rule *rule = &en->rules->rules[rule_index];
     f->rule_index = rule_index;
@@ -482,11 +512,32 @@ static void complete(corral_engine *en, struct fin *f, size_t rule_index,
         fin_free(f);
         return;
     }
+    if (live) {
+        stream_update(en, f);
+        fin_free(f);
+        return;
+    }
     finalize(en, f, rule->specificity);
 }
 
+#define ENTITY_ID_PARTS 6
+
+/* What an entity incident's id is made of: its rule, scenario, scope, entity and first alert. */
+static void entity_id_parts(const char **parts, char scen[12], const struct corral_rule *rule,
+                            const struct corral_scenario *sc, const struct eent *E,
+                            const struct corral_ealert *first)
+{
+    snprintf(scen, 12, "%u", sc->number);
+    parts[0] = rule->kind;
+    parts[1] = scen;
+    parts[2] = first->a.scope;
+    parts[3] = corral_entity_type_name(E->type);
+    parts[4] = E->key;
+    parts[5] = first->a.id;
+}
+
 static void entity_incident(corral_engine *en, struct eent *E, uint32_t r, uint32_t s,
-                            struct corral_ealert *const *al, uint32_t n)
+                            struct corral_ealert *const *al, uint32_t n, int live)
 {
     const struct corral_rule *rule = &en->rules->rules[r];
     const struct corral_scenario *sc = &rule->scenarios[s];
@@ -516,11 +567,10 @@ static void entity_incident(corral_engine *en, struct eent *E, uint32_t r, uint3
     f->inc.entity_type = E->type;
     f->inc.entity_key = f->entity_key;
     f->inc.rule_text = en->rule_text[r][s];
-    char scen[8];
-    snprintf(scen, sizeof(scen), "%u", sc->number);
-    const char *parts[] = {rule->kind, scen, al[0]->a.scope,
-                           corral_entity_type_name(E->type), E->key, al[0]->a.id};
-    complete(en, f, r, parts, sizeof(parts) / sizeof(parts[0]));
+    char scen[12];
+    const char *parts[ENTITY_ID_PARTS];
+    entity_id_parts(parts, scen, rule, sc, E, al[0]);
+    complete(en, f, r, parts, ENTITY_ID_PARTS, live);
 }
 
 /* Evaluate every scenario sharing E's type over one closed run of E's alerts. */
@@ -536,9 +586,97 @@ static void evaluate_run(corral_engine *en, struct eent *E, struct corral_ealert
             while (hi < n && al[hi]->a.start - al[hi - 1]->a.start <= w) {
                 hi++;
             }
-            entity_incident(en, E, ref.rule, ref.scenario, al + lo, hi - lo);
+            entity_incident(en, E, ref.rule, ref.scenario, al + lo, hi - lo, 0);
             lo = hi;
         }
+    }
+}
+
+/* ---- --stream ------------------------------------------------------------------------- */
+
+static void emit(corral_engine *en, const struct corral_incident *inc, enum corral_incident_event ev)
+{
+    if (en->sink.incident != NULL) {
+        en->sink.incident(en->sink.ctx, inc, ev);
+    }
+}
+
+/* Report an incident that no longer stands, by id, and forget it. */
+static void retract(corral_engine *en, const char *id)
+{
+    struct streamed *st = corral_map_del(en->streamed, id, strlen(id));
+    if (st == NULL) {
+        return;
+    }
+    struct corral_incident gone;
+    memset(&gone, 0, sizeof(gone));
+    memcpy(gone.id, st->id, sizeof(gone.id));
+    gone.version = st->version;
+    emit(en, &gone, CORRAL_INC_RETRACT);
+    free(st);
+}
+
+/* A live incident: report it when it is new or has grown or changed kind. */
+static void stream_update(corral_engine *en, struct fin *f)
+{
+    size_t idlen = strlen(f->inc.id);
+    struct streamed *st = corral_map_get(en->streamed, f->inc.id, idlen);
+    if (st == NULL) {
+        st = calloc(1, sizeof(*st));
+        if (st == NULL || corral_map_put(en->streamed, st->id, idlen, st) != CORRAL_OK) {
+            free(st);
+            fail(en, CORRAL_ERR_NOMEM);
+            return;
+        }
+        memcpy(st->id, f->inc.id, idlen + 1);
+    } else if (st->n_members == f->inc.n_members && st->rule_index == f->rule_index) {
+        return;
+    }
+    st->version++;
+    st->n_members = f->inc.n_members;
+    st->rule_index = f->rule_index;
+    f->inc.version = st->version;
+    emit(en, &f->inc, CORRAL_INC_UPDATE);
+}
+
+/* The version --stream gave an incident that is now final (1 when never reported). */
+static uint32_t stream_final(corral_engine *en, const char *id)
+{
+    struct streamed *st = corral_map_del(en->streamed, id, strlen(id));
+    uint32_t v = st != NULL ? st->version : 1;
+    free(st);
+    return v;
+}
+
+/*
+ * --stream, after x was added to entity list E at pos: evaluate the session
+ * around x for every scenario sharing E's type. When x became the first alert
+ * of a session, or joined two sessions into one, the incident reported under
+ * the former first alert (the one after x) no longer stands.
+ */
+static void stream_entity(corral_engine *en, struct eent *E, uint32_t pos)
+{
+    struct corral_ealert *const *al = E->all.v;
+    uint32_t n = E->all.n;
+    for (uint32_t k = 0; k < en->n_by_type[E->type]; k++) {
+        struct scen_ref ref = en->by_type[E->type][k];
+        const struct corral_rule *rule = &en->rules->rules[ref.rule];
+        const struct corral_scenario *sc = &rule->scenarios[ref.scenario];
+        uint32_t lo = pos, hi = pos + 1;
+        while (lo > 0 && al[lo]->a.start - al[lo - 1]->a.start <= sc->window) {
+            lo--;
+        }
+        while (hi < n && al[hi]->a.start - al[hi - 1]->a.start <= sc->window) {
+            hi++;
+        }
+        if (pos + 1 < hi) {
+            char scen[12], id[40];
+            const char *parts[ENTITY_ID_PARTS];
+            entity_id_parts(parts, scen, rule, sc, E, al[pos + 1]);
+            corral_incident_id(id, parts, ENTITY_ID_PARTS);
+            retract(en, id);
+        }
+        entity_incident(en, E, ref.rule, ref.scenario, al + lo, hi - lo, 1);
     }
 }
 
@@ -610,7 +748,7 @@ static char *chain_vms(struct corral_ealert *const *al, const uint32_t *idx, uin
     return out;
 }
 
-static void chain_incident(corral_engine *en, struct corral_ecomp *c)
+static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
 {
     uint32_t n = c->members.n;
     struct corral_ealert *const *al = c->members.v;
@@ -676,7 +814,20 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c)
     f->inc.entity_key = f->entity_key;
     f->inc.rule_text = en->chain_text;
     const char *parts[] = {"machine-chain", al[idx[0]]->a.scope, al[idx[0]]->a.id};
-    complete(en, f, rule_index, parts, sizeof(parts) / sizeof(parts[0]));
+    if (live) {
+        /* A chain keeps its id while its first alert stays; a new first retires the old id. */
+        char id[40];
+        corral_incident_id(id, parts, sizeof(parts) / sizeof(parts[0]));
+        if (c->stream_id[0] != '\0' && strcmp(c->stream_id, id) != 0) {
+            retract(en, c->stream_id);
+        }
+        if (c->stream_id2[0] != '\0' && strcmp(c->stream_id2, id) != 0) {
+            retract(en, c->stream_id2);
+        }
+        memcpy(c->stream_id, id, sizeof(c->stream_id));
+        c->stream_id2[0] = '\0';
+    }
+    complete(en, f, rule_index, parts, sizeof(parts) / sizeof(parts[0]), live);
 done:
     free(vm_keys);
     free(idx);
@@ -807,6 +958,16 @@ static void uf_union(corral_engine *en, struct corral_ealert *a, struct corral_e
     }
     rb->uf_parent = ra;
     rb->comp = NULL;
+    if (cb->stream_id[0] != '\0') {
+        if (ca->stream_id[0] == '\0') {
+            memcpy(ca->stream_id, cb->stream_id, sizeof(ca->stream_id));
+        } else {
+            if (ca->stream_id2[0] != '\0') {
+                retract(en, ca->stream_id2);
+            }
+            memcpy(ca->stream_id2, cb->stream_id, sizeof(ca->stream_id2));
+        }
+    }
     cb->dead = 1;
     if (cb->pending == 0) {
         free(cb);
@@ -851,7 +1012,7 @@ static void process_comp(corral_engine *en, struct corral_ecomp *c)
 {
     c->pending--;
     if (!c->dead && c->last + en->chain_window < en->watermark) {
-        chain_incident(en, c);
+        chain_incident(en, c, 0);
         for (uint32_t i = 0; i < c->members.n; i++) {
             struct corral_ealert *m = c->members.v[i];
             m->chain_closed = 1;
@@ -888,12 +1049,15 @@ static void release(corral_engine *en)
         struct fin *f;
         corral_heap_pop(&en->ready, &f);
         corral_map_del(en->waiting, &f->serial, sizeof(f->serial));
-        if (!f->suppressed) {
+        if (f->suppressed) {
+            retract(en, f->inc.id);
+        } else {
             en->stats.incidents++;
             en->rule_counts[f->rule_index]++;
-            if (en->sink.incident != NULL) {
-                en->sink.incident(en->sink.ctx, &f->inc, CORRAL_INC_FINAL);
+            if (en->opts.stream) {
+                f->inc.version = stream_final(en, f->inc.id);
             }
+            emit(en, &f->inc, CORRAL_INC_FINAL);
         }
         fin_free(f);
     }
@@ -960,6 +1124,34 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x)
     push_event(en, root->last + w, EV_COMP, root);
 }
 
+/* --stream: re-evaluate everything x joined. */
+static void stream_alert(corral_engine *en, struct corral_ealert *x)
+{
+    for (uint32_t i = 0; i < x->a.n_entities; i++) {
+        const struct corral_entity *ent = &x->a.entities[i];
+        if (en->n_by_type[ent->type] == 0) {
+            continue;
+        }
+        struct eent *E = entity_get(en, x->a.scope, ent);
+        if (E == NULL) {
+            continue;
+        }
+        uint32_t pos = E->all.n;
+        while (pos > 0 && E->all.v[pos - 1] != x) {
+            pos--;
+        }
+        if (pos > 0) {
+            stream_entity(en, E, pos - 1);
+        }
+    }
+    if (x->n_vms > 0 && en->has_chains && x->uf_parent != NULL && !x->chain_closed) {
+        struct corral_ecomp *c = uf_find(x)->comp;
+        if (c != NULL) {
+            chain_incident(en, c, 1);
+        }
+    }
+}
+
 corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert)
 {
     if (en->failed != CORRAL_OK) {
@@ -1013,6 +1205,9 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         } else {
             x->refs++;
         }
+    }
+    if (en->opts.stream && x->open > 0) {
+        stream_alert(en, x);
     }
     if (x->a.start > en->max_seen) {
         en->max_seen = x->a.start;
