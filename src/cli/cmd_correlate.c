@@ -19,6 +19,7 @@
 #include "engine/engine.h"
 #include "ingest/pipeline.h"
 #include "model/incident_json.h"
+#include "model/incident_text.h"
 #include "rules/rules_file.h"
 #include "util/strbuf.h"
 
@@ -42,11 +43,14 @@ static const char help[] =
     "Options:\n"
     "  --rules FILE              add the rules of FILE to the built-in ones; a rule\n"
     "                            whose kind is built in replaces it (repeatable)\n"
+    "  --no-builtin-rules        use only the --rules files, not the 24 built-in kinds\n"
     "  --window DURATION         the session window of every rule, e.g. 24h, 90m, 2d\n"
     "                            (default: each rule's own, 24h for the built-ins)\n"
     "  --lateness DURATION       how late an alert may arrive (default 24h)\n"
-    "  --format corral|defender  corral's incident shape (default) or Defender's\n"
-    "                            alert-shaped incident with isIncident: true\n"
+    "  --format corral|defender|text\n"
+    "                            corral's incident shape (default), Defender's\n"
+    "                            alert-shaped incident with isIncident: true, or\n"
+    "                            text for a person, as `corral explain` prints it\n"
     "  --stream                  write each incident every time it is created or\n"
     "                            grows (\"event\": \"update\", with a version), then once\n"
     "                            more when it is final; retractions as {\"id\",\"event\"}\n"
@@ -77,6 +81,7 @@ struct correlate_ctx {
     struct corral_strbuf out;
     struct corral_report report;
     enum corral_incident_format format;
+    int text; /* --format text */
     int stream;
     int write_failed;
     corral_err engine_err;
@@ -177,6 +182,8 @@ static void on_incident(void *p, const struct corral_incident *inc, enum corral_
             return;
         }
         corral_incident_json(&ctx->out, inc, ctx->format, "update");
+    } else if (ctx->text) {
+        corral_incident_text(&ctx->out, inc);
     } else {
         corral_incident_json(&ctx->out, inc, ctx->format, ctx->stream ? "final" : NULL);
     }
@@ -226,10 +233,11 @@ int corral_cmd_correlate(int argc, char **argv)
 {
     enum {
         OPT_RULES = 256, OPT_WINDOW, OPT_LATENESS, OPT_FORMAT, OPT_STREAM, OPT_PROGRESS,
-        OPT_NO_PROGRESS
+        OPT_NO_PROGRESS, OPT_NO_BUILTIN
     };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, OPT_RULES},
+        {"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
         {"window", required_argument, NULL, OPT_WINDOW},
         {"lateness", required_argument, NULL, OPT_LATENESS},
         {"format", required_argument, NULL, OPT_FORMAT},
@@ -246,8 +254,10 @@ int corral_cmd_correlate(int argc, char **argv)
     char *rule_files[64];
     int n_rule_files = 0;
     corral_time window = 0;
+    int builtin = 1;
     struct corral_engine_opts eopts = {.lateness = CORRAL_DEFAULT_LATENESS, .stream = 0};
     enum corral_incident_format format = CORRAL_FORMAT_CORRAL;
+    int text = 0;
     int stats_wanted = 0, progress = -1;
     int c;
     optind = 1;
@@ -259,6 +269,9 @@ int corral_cmd_correlate(int argc, char **argv)
                 return CORRAL_EXIT_ERROR;
             }
             rule_files[n_rule_files++] = optarg;
+            break;
+        case OPT_NO_BUILTIN:
+            builtin = 0;
             break;
         case OPT_WINDOW:
             if (corral_duration_arg("corral correlate", "--window", optarg, &window) != 0) {
@@ -275,8 +288,10 @@ int corral_cmd_correlate(int argc, char **argv)
                 format = CORRAL_FORMAT_CORRAL;
             } else if (strcmp(optarg, "defender") == 0) {
                 format = CORRAL_FORMAT_DEFENDER;
+            } else if (strcmp(optarg, "text") == 0) {
+                text = 1;
             } else {
-                fprintf(stderr, "corral correlate: --format is corral or defender\n");
+                fprintf(stderr, "corral correlate: --format is corral, defender or text\n");
                 return CORRAL_EXIT_ERROR;
             }
             break;
@@ -304,7 +319,7 @@ int corral_cmd_correlate(int argc, char **argv)
         }
     }
 
-    struct corral_ruleset *rules = corral_load_rules(rule_files, n_rule_files, window);
+    struct corral_ruleset *rules = corral_load_rules(rule_files, n_rule_files, window, builtin);
     if (rules == NULL) {
         return CORRAL_EXIT_ERROR;
     }
@@ -323,6 +338,7 @@ int corral_cmd_correlate(int argc, char **argv)
     }
     ctx->report.quiet = opts.quiet;
     ctx->format = format;
+    ctx->text = text;
     ctx->stream = eopts.stream;
     corral_strbuf_init(&ctx->out);
     struct corral_incident_sink isink = {ctx, on_incident};

@@ -16,9 +16,9 @@
 #include "engine/engine.h"
 #include "ingest/pipeline.h"
 #include "model/incident_json.h"
+#include "model/incident_text.h"
 #include "rules/rules_file.h"
 #include "util/strbuf.h"
-#include "util/time.h"
 
 static const char help[] =
     "usage: corral explain [OPTIONS] ID FILE...\n"
@@ -31,7 +31,7 @@ static const char help[] =
     "stage it takes in a machine chain. Alerts marked \"rule\" satisfied the rule;\n"
     "those marked \"context\" share the entity within the session.\n"
     "\n"
-    "Options: --rules FILE, --window DURATION, --lateness DURATION, --catalog FILE,\n"
+    "Options: --rules FILE, --no-builtin-rules, --window DURATION, --lateness DURATION, --catalog FILE,\n"
     "--max-record-size SIZE, --max-document-size SIZE, --max-depth N and -q, as for\n"
     "`corral correlate`; -h, --help shows this help.\n"
     "\n"
@@ -47,57 +47,6 @@ struct explain_ctx {
     corral_engine *engine;
 };
 
-static void fmt_time(corral_time t, char out[CORRAL_TIME_TEXT])
-{
-    corral_time_format(t, out);
-    out[10] = ' '; /* "2026-11-01 10:00:00.0000000Z": easier on the eye */
-}
-
-static void describe(struct corral_strbuf *sb, const struct corral_incident *inc)
-{
-    char t1[CORRAL_TIME_TEXT], t2[CORRAL_TIME_TEXT];
-    fmt_time(inc->first_activity, t1);
-    fmt_time(inc->last_activity, t2);
-    corral_strbuf_printf(sb, "Incident %s\n%s\n", inc->id, inc->display_name);
-    corral_strbuf_printf(sb, "  kind        %s, scenario %u\n", inc->kind, inc->scenario);
-    corral_strbuf_printf(sb, "  severity    %s (%s)\n", corral_severity_name(inc->severity),
-                         corral_status_name(inc->status));
-    corral_strbuf_printf(sb, "  scope       %s\n", inc->scope[0] != '\0' ? inc->scope : "(empty)");
-    corral_strbuf_printf(sb, "  entity      %s %s\n", corral_incident_entity_type(inc->entity_type),
-                         inc->entity_key);
-    corral_strbuf_printf(sb, "  activity    %s .. %s\n", t1, t2);
-    corral_strbuf_printf(sb, "  rule        %s/%u: %s\n", inc->kind, inc->scenario,
-                         inc->rule_text != NULL ? inc->rule_text : "");
-    if (inc->description != NULL && inc->description[0] != '\0') {
-        corral_strbuf_printf(sb, "\n  %s\n", inc->description);
-    }
-    corral_strbuf_printf(sb, "\n%u member alerts:\n", inc->n_members);
-    for (uint32_t i = 0; i < inc->n_members; i++) {
-        const struct corral_link *l = &inc->links[i];
-        const struct corral_alert *a = l->alert;
-        char ts[CORRAL_TIME_TEXT];
-        fmt_time(a->start, ts);
-        corral_strbuf_printf(sb, "\n %2u. %s  %-7s %s\n", i + 1, ts,
-                             l->role == CORRAL_LINK_RULE ? "rule" : "context", a->id);
-        corral_strbuf_printf(sb, "     %s: %s [%s, %s]\n", a->alert_type, a->display_name,
-                             corral_plan_name(a->plan), corral_severity_name(a->severity));
-        corral_strbuf_printf(sb, "     tied by %s %s\n", corral_incident_entity_type(l->via_type),
-                             l->via_key);
-        if (l->following != NULL && strcmp(l->following, "first") == 0) {
-            corral_strbuf_puts(sb, "     the earlier alert of the ordered pair\n");
-        }
-        if (l->after != NULL) {
-            corral_strbuf_printf(sb, "     follows %s\n", l->after->id);
-        }
-        if (l->requirement != NULL) {
-            corral_strbuf_printf(sb, "     meets the requirement: %s\n", l->requirement);
-        }
-        if (l->stage >= 0) {
-            corral_strbuf_printf(sb, "     kill-chain stage %d\n", l->stage);
-        }
-    }
-}
-
 static void on_incident(void *p, const struct corral_incident *inc, enum corral_incident_event ev)
 {
     struct explain_ctx *ctx = p;
@@ -105,7 +54,7 @@ static void on_incident(void *p, const struct corral_incident *inc, enum corral_
         return;
     }
     if (++ctx->matches == 1) {
-        describe(&ctx->text, inc);
+        corral_incident_text(&ctx->text, inc);
     }
 }
 
@@ -124,9 +73,10 @@ static void on_problem(void *p, const char *source, const struct corral_diag *di
 
 int corral_cmd_explain(int argc, char **argv)
 {
-    enum { OPT_RULES = 256, OPT_WINDOW, OPT_LATENESS };
+    enum { OPT_RULES = 256, OPT_WINDOW, OPT_LATENESS, OPT_NO_BUILTIN };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, OPT_RULES},
+        {"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
         {"window", required_argument, NULL, OPT_WINDOW},
         {"lateness", required_argument, NULL, OPT_LATENESS},
         CORRAL_INPUT_LONGOPTS,
@@ -138,6 +88,7 @@ int corral_cmd_explain(int argc, char **argv)
     char *rule_files[64];
     int n_rule_files = 0;
     corral_time window = 0;
+    int builtin = 1;
     struct corral_engine_opts eopts = {.lateness = CORRAL_DEFAULT_LATENESS};
     int c;
     optind = 1;
@@ -152,6 +103,8 @@ int corral_cmd_explain(int argc, char **argv)
             if (!bad) {
                 rule_files[n_rule_files++] = optarg;
             }
+        } else if (c == OPT_NO_BUILTIN) {
+            builtin = 0;
         } else if (c == OPT_WINDOW) {
             bad = corral_duration_arg("corral explain", "--window", optarg, &window) != 0;
         } else if (c == OPT_LATENESS) {
@@ -171,7 +124,7 @@ int corral_cmd_explain(int argc, char **argv)
     struct explain_ctx ctx = {.want = argv[optind], .want_len = strlen(argv[optind])};
     ctx.report.quiet = opts.quiet;
     corral_strbuf_init(&ctx.text);
-    struct corral_ruleset *rules = corral_load_rules(rule_files, n_rule_files, window);
+    struct corral_ruleset *rules = corral_load_rules(rule_files, n_rule_files, window, builtin);
     corral_catalog *cat = rules != NULL ? corral_load_catalog(&opts) : NULL;
     corral_decoder *dec = cat != NULL ? corral_decoder_new(cat, &opts.decoder) : NULL;
     struct corral_incident_sink isink = {&ctx, on_incident};

@@ -182,18 +182,22 @@ static void set_window(struct corral_ruleset *rules, corral_time w)
     }
 }
 
-struct corral_ruleset *corral_load_rules(char **files, int n, corral_time window)
+struct corral_ruleset *corral_load_rules(char **files, int n, corral_time window, int builtin)
 {
+    static const char no_rules[] = "version: 1\nrules: []\n";
     char buf[4096];
-    const char *path = corral_data_path("rules.yaml", buf, sizeof(buf));
-    if (path == NULL) {
+    const char *path = builtin ? corral_data_path("rules.yaml", buf, sizeof(buf)) : NULL;
+    if (builtin && path == NULL) {
         fprintf(stderr, "corral: cannot find rules.yaml (set CORRAL_DATA_DIR)\n");
         return NULL;
     }
     struct corral_rules_errors errs;
     corral_rules_errors_init(&errs);
     struct corral_ruleset *rules = NULL;
-    if (corral_rules_load(path, &rules, &errs) != CORRAL_OK) {
+    corral_err err = builtin ? corral_rules_load(path, &rules, &errs)
+                             : corral_rules_load_buffer("(no built-in rules)", no_rules,
+                                                        sizeof(no_rules) - 1, &rules, &errs);
+    if (err != CORRAL_OK) {
         corral_rules_errors_print(&errs, stderr);
         corral_rules_errors_release(&errs);
         return NULL;

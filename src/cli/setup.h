@@ -67,11 +67,12 @@ const char *corral_data_path(const char *name, char *buf, size_t size);
 corral_catalog *corral_load_catalog(const struct corral_input_opts *opts);
 
 /*
- * The built-in rules (rules.yaml of the data directory) with each of files[0..n)
- * merged in, every window set to `window` when it is > 0. NULL, with every
- * problem printed as file:line:col: message, on failure.
+ * The built-in rules (rules.yaml of the data directory; none when builtin is
+ * 0) with each of files[0..n) merged in, every window set to `window` when it
+ * is > 0. NULL, with every problem printed as file:line:col: message, on
+ * failure.
  */
-struct corral_ruleset *corral_load_rules(char **files, int n, corral_time window);
+struct corral_ruleset *corral_load_rules(char **files, int n, corral_time window, int builtin);
 
 /* Parse a --window/--lateness style duration; -1 (with a message naming prog and opt) if bad. */
 int corral_duration_arg(const char *prog, const char *opt, const char *text, corral_time *out);

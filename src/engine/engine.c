@@ -623,12 +623,14 @@ static void stream_update(corral_engine *en, struct fin *f)
     struct streamed *st = corral_map_get(en->streamed, f->inc.id, idlen);
     if (st == NULL) {
         st = calloc(1, sizeof(*st));
+        if (st != NULL) {
+            memcpy(st->id, f->inc.id, idlen + 1); /* the map borrows st->id as its key */
+        }
         if (st == NULL || corral_map_put(en->streamed, st->id, idlen, st) != CORRAL_OK) {
             free(st);
             fail(en, CORRAL_ERR_NOMEM);
             return;
         }
-        memcpy(st->id, f->inc.id, idlen + 1);
     } else if (st->n_members == f->inc.n_members && st->rule_index == f->rule_index) {
         return;
     }

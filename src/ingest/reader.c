@@ -426,22 +426,43 @@ static int is_stray(unsigned char c, int in_array)
     return c == '}' || c == ',' || c == ':' || (c == ']' && !in_array);
 }
 
-/* Where the string opening at d[q] ends: its closing quote, a raw newline, or end. */
+/* Does any of the 8 bytes at p end a run of plain string bytes ('"', '\\' or '\n')? */
+static int has_string_special(const char *p)
+{
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    const uint64_t highs = UINT64_C(0x8080808080808080);
+    uint64_t w;
+    memcpy(&w, p, sizeof(w));
+    uint64_t q = w ^ (ones * '"');
+    uint64_t b = w ^ (ones * '\\');
+    uint64_t n = w ^ (ones * '\n');
+    return ((((q - ones) & ~q) | ((b - ones) & ~b) | ((n - ones) & ~n)) & highs) != 0;
+}
+
+/*
+ * Where the string opening at d[q] ends: its closing quote, a raw newline, or
+ * end. Strings are most of an alert's bytes, so plain stretches go 8 at a time.
+ */
 static size_t skip_string(const char *d, size_t q, size_t end)
 {
     size_t i = q + 1;
-    while (i < end) {
+    for (;;) {
+        while (end - i >= 8 && !has_string_special(d + i)) {
+            i += 8;
+        }
+        if (i >= end) {
+            return end;
+        }
         char c = d[i];
         if (c == '"' || c == '\n') {
             return i;
         }
         if (c == '\\' && i + 1 < end && d[i + 1] != '\n') {
             i += 2;
-            continue;
+        } else {
+            i++;
         }
-        i++;
     }
-    return end;
 }
 
 /*
