@@ -80,6 +80,7 @@ struct eent {
     enum corral_entity_type type;
     struct avec all; /* every alert naming it, for entity rules */
     struct avec vm;  /* alerts on vms naming it, for machine ties */
+    uint32_t vm_compacted; /* vm.n after the last full compaction */
     uint32_t pending; /* close events in the heap that point here */
 };
 
@@ -92,7 +93,8 @@ struct corral_ecomp {
     char stream_id[40], stream_id2[40];
 };
 
-enum ev_kind { EV_ENTITY = 0, EV_COMP = 1 };
+/* At equal times components close first, so that entity events see their ties closed. */
+enum ev_kind { EV_COMP = 0, EV_ENTITY = 1 };
 
 struct event {
     corral_time t;
@@ -932,27 +934,41 @@ static void uf_union(corral_engine *en, struct corral_ealert *a, struct corral_e
         ca = cb;
         cb = tc;
     }
-    /* Merge cb's sorted members into ca's. */
-    uint32_t n = ca->members.n + cb->members.n;
-    struct corral_ealert **v = malloc(n * sizeof(*v));
-    if (v == NULL) {
-        fail(en, CORRAL_ERR_NOMEM);
-        return;
-    }
-    uint32_t i = 0, j = 0, k = 0;
-    while (i < ca->members.n || j < cb->members.n) {
-        if (j == cb->members.n ||
-            (i < ca->members.n && corral_ealert_cmp(ca->members.v[i], cb->members.v[j]) < 0)) {
-            v[k++] = ca->members.v[i++];
-        } else {
-            v[k++] = cb->members.v[j++];
+    /*
+     * Merge cb's sorted members into ca's (the larger). A small component
+     * joining a large one is the common case: insert its few alerts, mostly at
+     * the end, instead of copying the large one.
+     */
+    if (cb->members.n <= 8) {
+        for (uint32_t i = 0; i < cb->members.n; i++) {
+            if (avec_insert(&ca->members, cb->members.v[i]) < 0) {
+                fail(en, CORRAL_ERR_NOMEM);
+                return;
+            }
         }
+        free(cb->members.v);
+    } else {
+        uint32_t n = ca->members.n + cb->members.n;
+        struct corral_ealert **v = malloc(n * sizeof(*v));
+        if (v == NULL) {
+            fail(en, CORRAL_ERR_NOMEM);
+            return;
+        }
+        uint32_t i = 0, j = 0, k = 0;
+        while (i < ca->members.n || j < cb->members.n) {
+            if (j == cb->members.n ||
+                (i < ca->members.n && corral_ealert_cmp(ca->members.v[i], cb->members.v[j]) < 0)) {
+                v[k++] = ca->members.v[i++];
+            } else {
+                v[k++] = cb->members.v[j++];
+            }
+        }
+        free(ca->members.v);
+        free(cb->members.v);
+        ca->members.v = v;
+        ca->members.n = n;
+        ca->members.cap = n;
     }
-    free(ca->members.v);
-    free(cb->members.v);
-    ca->members.v = v;
-    ca->members.n = n;
-    ca->members.cap = n;
     cb->members.v = NULL;
     cb->members.n = 0;
     if (cb->last > ca->last) {
@@ -976,6 +992,12 @@ static void uf_union(corral_engine *en, struct corral_ealert *a, struct corral_e
     }
 }
 
+/*
+ * An entity's close event. Each entity has at most one event in the heap, at
+ * the earliest time something of it may close; when it fires, the runs that
+ * can no longer grow are evaluated and let go, and the event is put back for
+ * what remains.
+ */
 static void process_entity(corral_engine *en, struct eent *E)
 {
     E->pending--;
@@ -995,25 +1017,66 @@ static void process_entity(corral_engine *en, struct eent *E)
         }
         avec_drop_front(&E->all, j);
     }
-    uint32_t kept = 0;
-    for (uint32_t i = 0; i < E->vm.n; i++) {
-        if (E->vm.v[i]->chain_closed) {
-            unref(E->vm.v[i]);
-        } else {
-            E->vm.v[kept++] = E->vm.v[i];
-        }
+    /*
+     * Machine ties: components close roughly in time order, so closed alerts
+     * gather at the front; drop those, and compact the whole list whenever it
+     * has doubled since the last time, so that stragglers cost O(1) amortized.
+     */
+    uint32_t front = 0;
+    while (front < E->vm.n && E->vm.v[front]->chain_closed) {
+        unref(E->vm.v[front++]);
     }
-    E->vm.n = kept;
-    if (E->all.n == 0 && E->vm.n == 0 && E->pending == 0) {
-        corral_map_del(en->ents, E->ckey, E->cklen);
-        eent_free(E);
+    avec_drop_front(&E->vm, front);
+    if (E->vm.n >= 2 * E->vm_compacted + 16) {
+        uint32_t kept = 0;
+        for (uint32_t i = 0; i < E->vm.n; i++) {
+            if (E->vm.v[i]->chain_closed) {
+                unref(E->vm.v[i]);
+            } else {
+                E->vm.v[kept++] = E->vm.v[i];
+            }
+        }
+        E->vm.n = kept;
+        E->vm_compacted = kept;
+    }
+    if (E->all.n == 0 && E->vm.n == 0) {
+        if (E->pending == 0) {
+            corral_map_del(en->ents, E->ckey, E->cklen);
+            eent_free(E);
+        }
+        return;
+    }
+    if (E->pending == 0) {
+        corral_time next = TIME_MAX;
+        if (E->all.n > 0) {
+            uint32_t j = 1;
+            while (j < E->all.n && E->all.v[j]->a.start - E->all.v[j - 1]->a.start <= w) {
+                j++;
+            }
+            next = E->all.v[j - 1]->a.start + w;
+        }
+        if (E->vm.n > 0) {
+            /* The first tie still open closes with its component. */
+            struct corral_ecomp *c = uf_find(E->vm.v[0])->comp;
+            corral_time t = c != NULL ? c->last + en->chain_window : en->watermark;
+            if (t < next) {
+                next = t;
+            }
+        }
+        /* Never before the watermark: what is due now is already in the heap ahead of this. */
+        push_event(en, next > en->watermark ? next : en->watermark, EV_ENTITY, E);
     }
 }
 
 static void process_comp(corral_engine *en, struct corral_ecomp *c)
 {
     c->pending--;
-    if (!c->dead && c->last + en->chain_window < en->watermark) {
+    if (!c->dead && c->last + en->chain_window >= en->watermark) {
+        /* It grew since this event was set: come back when it can close. */
+        push_event(en, c->last + en->chain_window, EV_COMP, c);
+        return;
+    }
+    if (!c->dead) {
         chain_incident(en, c, 0);
         for (uint32_t i = 0; i < c->members.n; i++) {
             struct corral_ealert *m = c->members.v[i];
@@ -1117,13 +1180,18 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x)
         if (succ != NULL && !succ->chain_closed && succ->a.start - x->a.start <= w) {
             uf_union(en, x, succ);
         }
-        push_event(en, x->a.start + w, EV_ENTITY, E);
+        if (E->pending == 0) {
+            push_event(en, x->a.start + w, EV_ENTITY, E);
+        }
     }
     struct corral_ecomp *root = uf_find(x)->comp;
     if (x->a.start > root->last) {
         root->last = x->a.start;
     }
-    push_event(en, root->last + w, EV_COMP, root);
+    /* One close event per component; when it fires early it is put back (process_comp). */
+    if (root->pending == 0) {
+        push_event(en, root->last + w, EV_COMP, root);
+    }
 }
 
 /* --stream: re-evaluate everything x joined. */
@@ -1191,7 +1259,9 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         }
         x->refs++;
         x->open++;
-        push_event(en, x->a.start + en->window_of_type[ent->type], EV_ENTITY, E);
+        if (E->pending == 0) {
+            push_event(en, x->a.start + en->window_of_type[ent->type], EV_ENTITY, E);
+        }
     }
     if (x->n_vms > 0 && en->has_chains) {
         add_to_machines(en, x);

@@ -1,4 +1,4 @@
-/* heap.c - array-backed binary heap; elements are moved with memcpy. */
+/* heap.c - array-backed binary heap; sifting moves a hole, so each level costs one copy. */
 #include "util/heap.h"
 
 #include <stdlib.h>
@@ -24,24 +24,6 @@ void corral_heap_release(struct corral_heap *h)
 
 #define AT(h, i) ((h)->data + (i) * (h)->size)
 
-static void swap(struct corral_heap *h, size_t i, size_t j)
-{
-    unsigned char tmp[256];
-    unsigned char *a = AT(h, i);
-    unsigned char *b = AT(h, j);
-    size_t left = h->size;
-    /* Elements are small; swap through a stack buffer in pieces if ever larger. */
-    while (left > 0) {
-        size_t n = left < sizeof(tmp) ? left : sizeof(tmp);
-        memcpy(tmp, a, n);
-        memcpy(a, b, n);
-        memcpy(b, tmp, n);
-        a += n;
-        b += n;
-        left -= n;
-    }
-}
-
 corral_err corral_heap_push(struct corral_heap *h, const void *elem)
 {
     if (h->count == h->cap) {
@@ -53,16 +35,17 @@ corral_err corral_heap_push(struct corral_heap *h, const void *elem)
         h->data = nd;
         h->cap = ncap;
     }
+    /* Sift up with a hole: move parents down, write the new element once. */
     size_t i = h->count++;
-    memcpy(AT(h, i), elem, h->size);
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (!h->less(AT(h, i), AT(h, parent))) {
+        if (!h->less(elem, AT(h, parent))) {
             break;
         }
-        swap(h, i, parent);
+        memcpy(AT(h, i), AT(h, parent), h->size);
         i = parent;
     }
+    memcpy(AT(h, i), elem, h->size);
     return CORRAL_OK;
 }
 
@@ -83,23 +66,24 @@ int corral_heap_pop(struct corral_heap *h, void *out)
     if (h->count == 0) {
         return 1;
     }
-    memcpy(AT(h, 0), AT(h, h->count), h->size);
+    /* Sift the last element down from the root with a hole. */
+    const unsigned char *last = AT(h, h->count);
     size_t i = 0;
     for (;;) {
         size_t l = 2 * i + 1;
-        size_t r = l + 1;
-        size_t m = i;
-        if (l < h->count && h->less(AT(h, l), AT(h, m))) {
-            m = l;
-        }
-        if (r < h->count && h->less(AT(h, r), AT(h, m))) {
-            m = r;
-        }
-        if (m == i) {
+        if (l >= h->count) {
             break;
         }
-        swap(h, i, m);
+        size_t m = l;
+        if (l + 1 < h->count && h->less(AT(h, l + 1), AT(h, l))) {
+            m = l + 1;
+        }
+        if (!h->less(AT(h, m), last)) {
+            break;
+        }
+        memcpy(AT(h, i), AT(h, m), h->size);
         i = m;
     }
+    memmove(AT(h, i), last, h->size);
     return 1;
 }
