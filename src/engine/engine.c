@@ -65,6 +65,9 @@ static int avec_insert(struct avec *av, struct corral_ealert *e)
 /* Remove v[0..k) (already released by the caller). */
 static void avec_drop_front(struct avec *av, uint32_t k)
 {
+    if (k == 0) {
+        return; /* also: v may still be NULL */
+    }
     memmove(av->v, av->v + k, (av->n - k) * sizeof(*av->v));
     av->n -= k;
 }
