@@ -35,21 +35,50 @@
 
 /* ---- sorted alert vectors ------------------------------------------------------------ */
 
+/*
+ * A sorted vector of alerts. Most lists hold one or two alerts (an entity
+ * seen once, a lone machine alert), so the first two live inside the struct
+ * and cost no allocation. A struct avec must not be moved once used.
+ */
 struct avec {
     struct corral_ealert **v;
     uint32_t n, cap;
+    struct corral_ealert *small[2];
 };
+
+static void avec_release(struct avec *av)
+{
+    if (av->v != av->small) {
+        free(av->v);
+    }
+    av->v = NULL;
+    av->n = 0;
+    av->cap = 0;
+}
 
 static int avec_insert(struct avec *av, struct corral_ealert *e)
 {
     if (av->n == av->cap) {
-        uint32_t ncap = av->cap != 0 ? av->cap * 2 : 4;
-        struct corral_ealert **nv = realloc(av->v, ncap * sizeof(*nv));
-        if (nv == NULL) {
-            return -1;
+        if (av->cap == 0) {
+            av->v = av->small;
+            av->cap = 2;
+        } else {
+            uint32_t ncap = av->cap * 2;
+            struct corral_ealert **nv;
+            if (av->v == av->small) {
+                nv = malloc(ncap * sizeof(*nv));
+                if (nv != NULL) {
+                    memcpy(nv, av->small, sizeof(av->small));
+                }
+            } else {
+                nv = realloc(av->v, ncap * sizeof(*nv));
+            }
+            if (nv == NULL) {
+                return -1;
+            }
+            av->v = nv;
+            av->cap = ncap;
         }
-        av->v = nv;
-        av->cap = ncap;
     }
     /* Alerts mostly come in time order: search from the end. */
     uint32_t i = av->n;
@@ -99,11 +128,13 @@ struct corral_ecomp {
 /* At equal times components close first, so that entity events see their ties closed. */
 enum ev_kind { EV_COMP = 0, EV_ENTITY = 1 };
 
-struct event {
-    corral_time t;
-    int kind;
-    void *ptr;
-};
+/*
+ * A close event is a (key, pointer) in a keyed heap: key = time * 2 + kind, so
+ * that at equal times components (kind 0) come before entities (kind 1).
+ * Times are clamped to EVENT_TIME_MAX, far past any real alert (year 9999 is
+ * about 2.5e17 ticks), so the key never overflows.
+ */
+#define EVENT_TIME_MAX (INT64_MAX / 4)
 
 struct scen_ref {
     uint32_t rule, scenario;
@@ -138,8 +169,8 @@ struct corral_engine {
     corral_map *ents;     /* ckey -> eent */
     corral_map *waiting;  /* serial -> fin, until released */
     corral_map *streamed; /* --stream: id -> struct streamed, incidents reported but not final */
-    struct corral_heap events;
-    struct corral_heap alive; /* (start, ealert) of open alerts */
+    struct corral_kheap events; /* close events, see EVENT_TIME_MAX */
+    struct corral_kheap alive;  /* (start, ealert) of open alerts */
     struct corral_heap ready; /* fin* by (first activity, id) */
     corral_time max_seen, watermark;
     /* Per entity type: the scenarios that share it, and the longest of their windows. */
@@ -152,6 +183,8 @@ struct corral_engine {
     char (*rule_text)[CORRAL_MAX_SCENARIOS][256];
     char chain_text[256];
     uint64_t next_serial;
+    struct corral_link *scratch; /* links of the scenario being evaluated */
+    uint32_t scratch_cap;
     uint64_t *rule_counts;
     struct corral_engine_stats stats;
     corral_err failed; /* sticky: first allocation failure */
@@ -162,22 +195,6 @@ static const uint32_t tie_types = (1u << CORRAL_ENT_IP) | (1u << CORRAL_ENT_DOMA
                                   (1u << CORRAL_ENT_FILEHASH) | (1u << CORRAL_ENT_PROCESS_IMAGE) |
                                   (1u << CORRAL_ENT_USER) |
                                   (1u << CORRAL_ENT_SERVICE_PRINCIPAL) | (1u << CORRAL_ENT_VM);
-
-static int event_less(const void *a, const void *b)
-{
-    const struct event *x = a, *y = b;
-    return x->t < y->t || (x->t == y->t && x->kind < y->kind);
-}
-
-struct alive_entry {
-    corral_time start;
-    struct corral_ealert *e;
-};
-
-static int alive_less(const void *a, const void *b)
-{
-    return ((const struct alive_entry *)a)->start < ((const struct alive_entry *)b)->start;
-}
 
 static int ready_less(const void *a, const void *b)
 {
@@ -224,8 +241,8 @@ corral_engine *corral_engine_new(const struct corral_ruleset *rules,
     en->ents = corral_map_new();
     en->waiting = corral_map_new();
     en->streamed = corral_map_new();
-    corral_heap_init(&en->events, sizeof(struct event), event_less);
-    corral_heap_init(&en->alive, sizeof(struct alive_entry), alive_less);
+    corral_kheap_init(&en->events);
+    corral_kheap_init(&en->alive);
     corral_heap_init(&en->ready, sizeof(struct fin *), ready_less);
     en->max_seen = INT64_MIN;
     en->watermark = INT64_MIN;
@@ -306,8 +323,8 @@ static void eent_free(struct eent *E)
     for (uint32_t i = 0; i < E->vm.n; i++) {
         unref(E->vm.v[i]);
     }
-    free(E->all.v);
-    free(E->vm.v);
+    avec_release(&E->all);
+    avec_release(&E->vm);
     free(E->ckey);
     free(E);
 }
@@ -318,15 +335,15 @@ void corral_engine_free(corral_engine *en)
         return;
     }
     /* Events may point at components whose last reference is the event itself. */
-    struct event ev;
-    while (corral_heap_pop(&en->events, &ev)) {
-        if (ev.kind == EV_COMP) {
+    struct corral_kheap_item ev;
+    while (corral_kheap_pop(&en->events, &ev)) {
+        if ((ev.key & 1) == EV_COMP) {
             struct corral_ecomp *c = ev.ptr;
             if (--c->pending == 0) {
                 for (uint32_t i = 0; i < c->members.n; i++) {
                     unref(c->members.v[i]);
                 }
-                free(c->members.v);
+                avec_release(&c->members);
                 free(c);
             }
         } else {
@@ -346,9 +363,9 @@ void corral_engine_free(corral_engine *en)
     while (corral_heap_pop(&en->ready, &f)) {
         fin_free(f);
     }
-    struct alive_entry ae;
-    while (corral_heap_pop(&en->alive, &ae)) {
-        unref(ae.e);
+    struct corral_kheap_item ae;
+    while (corral_kheap_pop(&en->alive, &ae)) {
+        unref(ae.ptr);
     }
     if (en->alerts != NULL) {
         size_t pos = 0;
@@ -372,12 +389,13 @@ void corral_engine_free(corral_engine *en)
         }
     }
     corral_map_free(en->streamed);
-    corral_heap_release(&en->events);
-    corral_heap_release(&en->alive);
+    corral_kheap_release(&en->events);
+    corral_kheap_release(&en->alive);
     corral_heap_release(&en->ready);
     for (unsigned t = 0; t < CORRAL_ENT_COUNT; t++) {
         free(en->by_type[t]);
     }
+    free(en->scratch);
     free(en->req_text);
     free(en->rule_text);
     free(en->rule_counts);
@@ -546,23 +564,38 @@ static void entity_incident(corral_engine *en, struct eent *E, uint32_t r, uint3
 {
     const struct corral_rule *rule = &en->rules->rules[r];
     const struct corral_scenario *sc = &rule->scenarios[s];
-    struct fin *f = fin_new(n);
-    if (f == NULL) {
-        fail(en, CORRAL_ERR_NOMEM);
-        return;
+    if (n < sc->min_alerts) {
+        return; /* most sessions: a lone alert */
+    }
+    if (n > en->scratch_cap) {
+        struct corral_link *grown = realloc(en->scratch, n * sizeof(*grown));
+        if (grown == NULL) {
+            fail(en, CORRAL_ERR_NOMEM);
+            return;
+        }
+        en->scratch = grown;
+        en->scratch_cap = n;
     }
     const char *req[CORRAL_MAX_REQUIRE];
     for (unsigned q = 0; q < CORRAL_MAX_REQUIRE; q++) {
         req[q] = en->req_text[r][s][q];
     }
-    f->entity_key = strdup(E->key);
-    if (f->entity_key == NULL ||
-        !corral_scenario_eval(sc, al, n, E->type, f->entity_key, req, f->links)) {
-        if (f->entity_key == NULL) {
-            fail(en, CORRAL_ERR_NOMEM);
-        }
-        fin_free(f);
+    /* Evaluate into scratch space; allocate only for a satisfied scenario. */
+    if (!corral_scenario_eval(sc, al, n, E->type, E->key, req, en->scratch)) {
         return;
+    }
+    struct fin *f = fin_new(n);
+    if (f != NULL) {
+        f->entity_key = strdup(E->key);
+    }
+    if (f == NULL || f->entity_key == NULL) {
+        fin_free(f);
+        fail(en, CORRAL_ERR_NOMEM);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        f->links[i] = en->scratch[i];
+        f->links[i].via_key = f->entity_key;
     }
     memcpy(f->members, al, n * sizeof(*al));
     f->inc.n_members = n;
@@ -900,8 +933,10 @@ static struct eent *entity_get(corral_engine *en, const char *scope,
 
 static void push_event(corral_engine *en, corral_time t, int kind, void *ptr)
 {
-    struct event ev = {t, kind, ptr};
-    if (corral_heap_push(&en->events, &ev) != CORRAL_OK) {
+    if (t > EVENT_TIME_MAX) {
+        t = EVENT_TIME_MAX;
+    }
+    if (corral_kheap_push(&en->events, t * 2 + kind, ptr) != CORRAL_OK) {
         fail(en, CORRAL_ERR_NOMEM);
         return;
     }
@@ -949,7 +984,7 @@ static void uf_union(corral_engine *en, struct corral_ealert *a, struct corral_e
                 return;
             }
         }
-        free(cb->members.v);
+        avec_release(&cb->members);
     } else {
         uint32_t n = ca->members.n + cb->members.n;
         struct corral_ealert **v = malloc(n * sizeof(*v));
@@ -966,14 +1001,12 @@ static void uf_union(corral_engine *en, struct corral_ealert *a, struct corral_e
                 v[k++] = cb->members.v[j++];
             }
         }
-        free(ca->members.v);
-        free(cb->members.v);
+        avec_release(&ca->members);
+        avec_release(&cb->members);
         ca->members.v = v;
         ca->members.n = n;
         ca->members.cap = n;
     }
-    cb->members.v = NULL;
-    cb->members.n = 0;
     if (cb->last > ca->last) {
         ca->last = cb->last;
     }
@@ -1090,9 +1123,7 @@ static void process_comp(corral_engine *en, struct corral_ecomp *c)
             close_holder(en, m);
             unref(m);
         }
-        free(c->members.v);
-        c->members.v = NULL;
-        c->members.n = 0;
+        avec_release(&c->members);
         c->dead = 1;
     }
     if (c->dead && c->pending == 0) {
@@ -1103,14 +1134,15 @@ static void process_comp(corral_engine *en, struct corral_ecomp *c)
 static void release(corral_engine *en)
 {
     corral_time bound = en->watermark;
-    const struct alive_entry *top;
-    while ((top = corral_heap_top(&en->alive)) != NULL && top->e->open == 0) {
-        struct alive_entry ae;
-        corral_heap_pop(&en->alive, &ae);
-        unref(ae.e);
+    const struct corral_kheap_item *top;
+    while ((top = corral_kheap_top(&en->alive)) != NULL &&
+           ((struct corral_ealert *)top->ptr)->open == 0) {
+        struct corral_kheap_item ae;
+        corral_kheap_pop(&en->alive, &ae);
+        unref(ae.ptr);
     }
-    if (top != NULL && top->start < bound) {
-        bound = top->start;
+    if (top != NULL && top->key < bound) {
+        bound = top->key;
     }
     struct fin *const *next;
     while ((next = corral_heap_top(&en->ready)) != NULL && (*next)->inc.first_activity < bound) {
@@ -1133,11 +1165,13 @@ static void release(corral_engine *en)
 
 static void advance(corral_engine *en)
 {
-    const struct event *top;
-    while ((top = corral_heap_top(&en->events)) != NULL && top->t < en->watermark) {
-        struct event ev;
-        corral_heap_pop(&en->events, &ev);
-        if (ev.kind == EV_ENTITY) {
+    /* Due: time < watermark (at the flush, every time short of the clamp). */
+    corral_time due = en->watermark < EVENT_TIME_MAX ? en->watermark : EVENT_TIME_MAX;
+    const struct corral_kheap_item *top;
+    while ((top = corral_kheap_top(&en->events)) != NULL && top->key < due * 2) {
+        struct corral_kheap_item ev;
+        corral_kheap_pop(&en->events, &ev);
+        if ((ev.key & 1) == EV_ENTITY) {
             process_entity(en, ev.ptr);
         } else {
             process_comp(en, ev.ptr);
@@ -1274,8 +1308,7 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         x->open = 1;
         close_holder(en, x);
     } else {
-        struct alive_entry ae = {x->a.start, x};
-        if (corral_heap_push(&en->alive, &ae) != CORRAL_OK) {
+        if (corral_kheap_push(&en->alive, x->a.start, x) != CORRAL_OK) {
             fail(en, CORRAL_ERR_NOMEM);
         } else {
             x->refs++;

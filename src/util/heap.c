@@ -87,3 +87,76 @@ int corral_heap_pop(struct corral_heap *h, void *out)
     memmove(AT(h, i), last, h->size);
     return 1;
 }
+
+void corral_kheap_init(struct corral_kheap *h)
+{
+    h->items = NULL;
+    h->count = 0;
+    h->cap = 0;
+}
+
+void corral_kheap_release(struct corral_kheap *h)
+{
+    free(h->items);
+    corral_kheap_init(h);
+}
+
+corral_err corral_kheap_push(struct corral_kheap *h, int64_t key, void *ptr)
+{
+    if (h->count == h->cap) {
+        size_t ncap = h->cap != 0 ? h->cap * 2 : 64;
+        struct corral_kheap_item *n = realloc(h->items, ncap * sizeof(*n));
+        if (n == NULL) {
+            return CORRAL_ERR_NOMEM;
+        }
+        h->items = n;
+        h->cap = ncap;
+    }
+    struct corral_kheap_item *it = h->items;
+    size_t i = h->count++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (it[parent].key <= key) {
+            break;
+        }
+        it[i] = it[parent];
+        i = parent;
+    }
+    it[i].key = key;
+    it[i].ptr = ptr;
+    return CORRAL_OK;
+}
+
+const struct corral_kheap_item *corral_kheap_top(const struct corral_kheap *h)
+{
+    return h->count > 0 ? &h->items[0] : NULL;
+}
+
+int corral_kheap_pop(struct corral_kheap *h, struct corral_kheap_item *out)
+{
+    if (h->count == 0) {
+        return 0;
+    }
+    struct corral_kheap_item *it = h->items;
+    if (out != NULL) {
+        *out = it[0];
+    }
+    struct corral_kheap_item last = it[--h->count];
+    size_t n = h->count, i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1;
+        if (l >= n) {
+            break;
+        }
+        size_t m = (l + 1 < n && it[l + 1].key < it[l].key) ? l + 1 : l;
+        if (it[m].key >= last.key) {
+            break;
+        }
+        it[i] = it[m];
+        i = m;
+    }
+    if (n > 0) {
+        it[i] = last;
+    }
+    return 1;
+}

@@ -9,6 +9,7 @@
 #define CORRAL_UTIL_HEAP_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "util/error.h"
 
@@ -29,3 +30,28 @@ const void *corral_heap_top(const struct corral_heap *h);
 int corral_heap_pop(struct corral_heap *h, void *out);
 
 #endif
+
+/*
+ * A min-heap of (int64 key, pointer) pairs compared inline: the engine's
+ * busiest heaps (close events, open alerts) pop a few times per alert, and a
+ * comparison through a function pointer per level was most of their cost.
+ * Equal keys come out in no particular order.
+ */
+struct corral_kheap_item {
+    int64_t key;
+    void *ptr;
+};
+
+struct corral_kheap {
+    struct corral_kheap_item *items;
+    size_t count;
+    size_t cap;
+};
+
+void corral_kheap_init(struct corral_kheap *h);
+void corral_kheap_release(struct corral_kheap *h);
+corral_err corral_kheap_push(struct corral_kheap *h, int64_t key, void *ptr);
+/* The least item (borrowed until the next change), or NULL when empty. */
+const struct corral_kheap_item *corral_kheap_top(const struct corral_kheap *h);
+/* Remove the least item into *out (when not NULL); 0 when empty. */
+int corral_kheap_pop(struct corral_kheap *h, struct corral_kheap_item *out);
