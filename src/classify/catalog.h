@@ -27,8 +27,8 @@ typedef struct corral_catalog corral_catalog;
 /* What the catalog and the text rules say about one alert. */
 struct corral_classification {
     enum corral_plan plan;
-    uint32_t signals; /* enum corral_signal flags, never CORRAL_SIG_ACCOUNT (that one comes from entities) */
-    uint32_t tactics; /* catalog tactics (1u << enum corral_tactic): use only when the record has none */
+    uint32_t signals; /* enum corral_signal flags; never ACCOUNT, which comes from entities */
+    uint32_t tactics; /* catalog tactics (1u << enum corral_tactic), for records naming none */
     int known;        /* 1 when the alert type was found in the catalog */
 };
 

@@ -279,7 +279,8 @@ int corral_cmd_correlate(int argc, char **argv)
             }
             break;
         case OPT_LATENESS:
-            if (corral_duration_arg("corral correlate", "--lateness", optarg, &eopts.lateness) != 0) {
+            if (corral_duration_arg("corral correlate", "--lateness", optarg, &eopts.lateness) !=
+                0) {
                 return CORRAL_EXIT_ERROR;
             }
             break;

@@ -632,7 +632,8 @@ static void evaluate_run(corral_engine *en, struct eent *E, struct corral_ealert
 
 /* ---- --stream ------------------------------------------------------------------------- */
 
-static void emit(corral_engine *en, const struct corral_incident *inc, enum corral_incident_event ev)
+static void emit(corral_engine *en, const struct corral_incident *inc,
+                 enum corral_incident_event ev)
 {
     if (en->sink.incident != NULL) {
         en->sink.incident(en->sink.ctx, inc, ev);

@@ -46,7 +46,8 @@ struct corral_engine_opts {
 enum corral_incident_event {
     CORRAL_INC_UPDATE = 0, /* --stream: created or grew (version says which) */
     CORRAL_INC_FINAL,      /* its session closed: this is the incident */
-    CORRAL_INC_RETRACT,    /* --stream: an incident emitted earlier no longer stands (merged, re-keyed or suppressed) */
+    CORRAL_INC_RETRACT,    /* --stream: an incident emitted earlier no longer stands (merged,
+                              re-keyed or suppressed) */
 };
 
 struct corral_incident_sink {

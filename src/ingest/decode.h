@@ -59,6 +59,7 @@ void corral_decoder_free(corral_decoder *decoder); /* NULL is a no-op */
  * Returns CORRAL_OK, or CORRAL_ERR_NOMEM when it could not go on.
  */
 corral_err corral_decode(corral_decoder *decoder, const char *source, const char *buf, size_t len,
-                         int padded, size_t line, size_t col, const struct corral_decode_sink *sink);
+                         int padded, size_t line, size_t col,
+                         const struct corral_decode_sink *sink);
 
 #endif

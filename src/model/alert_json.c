@@ -36,7 +36,7 @@ static const char *tactic_at(unsigned bit)
     return corral_tactic_name((enum corral_tactic)bit);
 }
 
-/* The set bits of mask as a JSON array: names from name(bit), or the bit numbers when name is NULL. */
+/* The set bits of mask as a JSON array: names from name(bit), or bit numbers when name is NULL. */
 static void put_bits(struct corral_strbuf *sb, int *first, const char *key, uint32_t mask,
                      unsigned nbits, const char *(*name)(unsigned bit))
 {

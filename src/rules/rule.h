@@ -39,7 +39,7 @@ struct corral_scenario {
     unsigned min_vms;      /* distinct vms the members are on (default 0) */
     struct corral_cond require[CORRAL_MAX_REQUIRE]; /* each met by at least one member */
     unsigned n_require;
-    int has_following;     /* an alert meeting `then` starts no earlier than another meeting `first` */
+    int has_following;     /* an alert meeting `then` starts no earlier than one meeting `first` */
     struct corral_cond first, then;
     corral_time window;    /* session gap, in ticks */
     size_t line;           /* where it was defined, for messages */
@@ -72,7 +72,7 @@ struct corral_rule {
     unsigned number;          /* the seed's number (1..24), 0 for a user's own rule */
     const char *display_name;
     enum corral_severity_rule severity;
-    unsigned specificity;     /* suppressed by an incident of higher specificity holding all its alerts */
+    unsigned specificity;     /* given way to by: a more specific incident holding all its alerts */
     int is_chain;
     struct corral_scenario scenarios[CORRAL_MAX_SCENARIOS]; /* entity rules */
     unsigned n_scenarios;
