@@ -36,6 +36,21 @@
  * extended properties, links). The mean record is about 2 KB in every shape;
  * the envelope alone (ids, times, resource identifiers, description) is about
  * 1.3 KB, so records cannot get much smaller and stay realistic.
+ * --detail-mix M,T,U,R sets the shares, M being "minimal" alerts: terse ones
+ * with a bare envelope (no correlation key, no AAD identifier, one extended
+ * property). All-minimal corpora average about 1.7 KB (a resource id appears
+ * three times in most alerts, and Kubernetes alerts are ~2.4 KB even so).
+ *
+ * Lifetimes: by default an entity of a pool exists for the whole span, so a
+ * popular user or VM is active every day and its sessions never close. With
+ * --lifetime-days L, each pool slot (a Zipf rank) is held by a new entity
+ * every L days, at a per-slot phase: the same popularity and per-day rate,
+ * but every user, service principal, IP, VM, resource and domain drawn from a
+ * pool is active for at most L days. What does not come from pool indexes is
+ * not rotated and recurs as it would in a real tenant: host account names on
+ * Windows domains (DOMAIN\svc_backup), command lines without a domain or IP
+ * in them, and file hashes (drawn uniformly, not from the Zipf pools).
+ * Neither option changes the bytes of a corpus made without it.
  *
  * A command-line tool, not library code: a fatal problem (bad option, missing
  * catalog, out of memory) prints a message and exits with status 1 (2 for
@@ -964,6 +979,8 @@ struct alert {
     const char *correlation_key;
     const char *alert_uri;
     int detail; /* 0 terse, 1 usual, 2 rich: how many optional entities and properties */
+    int minimal; /* a terse alert with a bare envelope: no correlation key, no AAD identifier,
+                  * at most 2 extended properties (--detail-mix) */
     int with_links;
     int with_aad; /* export: an AAD resource identifier too */
     struct ent ents[MAX_ENTS];
@@ -1011,6 +1028,8 @@ struct gen {
     struct story *stories;
     uint32_t nstories;
     int64_t span_start, span_ticks;
+    int64_t lifetime_ticks; /* --lifetime-days: 0 = pool entities live forever */
+    uint32_t detail_cut[3]; /* --detail-mix: d < cut[0] minimal, < cut[1] terse, < cut[2] usual */
 };
 
 /* Per-alert strings: a bump pool reset before each alert. */
@@ -2398,10 +2417,30 @@ static void emit_sentinel(struct gen *g, struct alert *a, struct buf *b)
 /* ------------------------------------------------------------------------- */
 /* Putting an alert together.                                                */
 
-static void draw_picks(struct gen *g, uint32_t scope, enum os os, struct picks *pk)
+/*
+ * --lifetime-days L: the entity at Zipf rank `rank` of a pool is replaced by a
+ * new one every L days (its generation), each slot at its own phase, so that
+ * an entity is active for at most L days and then never seen again, while the
+ * number of live entities, their popularity and the per-day rate stay the
+ * same however long the span. Without it (L = 0) a pool's entities live for
+ * the whole span.
+ */
+static uint32_t live_index(const struct gen *g, uint32_t scope, enum pool pool, uint32_t rank,
+                           int64_t t)
+{
+    if (g->lifetime_ticks <= 0) {
+        return rank;
+    }
+    uint64_t phase = ent_hash(g, scope, pool, rank ^ 0x11fe0000u) % (uint64_t)g->lifetime_ticks;
+    int64_t since = t - g->span_start + (int64_t)phase;
+    uint64_t generation = since > 0 ? (uint64_t)(since / g->lifetime_ticks) : 0;
+    return rank + pool_size[pool] * (uint32_t)generation;
+}
+
+static void draw_picks(struct gen *g, uint32_t scope, enum os os, int64_t t, struct picks *pk)
 {
     for (int p = 0; p < P_COUNT; p++) {
-        pk->idx[p] = zipf_draw(&g->zipf[p], &g->rng);
+        pk->idx[p] = live_index(g, scope, (enum pool)p, zipf_draw(&g->zipf[p], &g->rng), t);
     }
     if (os != OS_ANY) {
         for (int tries = 0; tries < 30; tries++) {
@@ -2410,7 +2449,7 @@ static void draw_picks(struct gen *g, uint32_t scope, enum os os, struct picks *
             if (vm.os == os) {
                 break;
             }
-            pk->idx[P_VM] = zipf_draw(&g->zipf[P_VM], &g->rng);
+            pk->idx[P_VM] = live_index(g, scope, P_VM, zipf_draw(&g->zipf[P_VM], &g->rng), t);
         }
     }
     pk->attack_ip = rng_chance(&g->rng, 0.65);
@@ -2445,7 +2484,8 @@ static void build_alert(struct gen *g, const struct spec *sp, struct alert *a)
     uint32_t st = rng_below(&g->rng, 100);
     a->status = st < 80 ? 0 : st < 85 ? 1 : st < 95 ? 2 : 3;
     uint32_t d = rng_below(&g->rng, 100);
-    a->detail = d < 55 ? 0 : d < 90 ? 1 : 2;
+    a->minimal = d < g->detail_cut[0];
+    a->detail = d < g->detail_cut[1] ? 0 : d < g->detail_cut[2] ? 1 : 2;
     if (sp->story >= 0 && a->detail == 0) {
         a->detail = 1;
     }
@@ -2466,7 +2506,7 @@ static void build_alert(struct gen *g, const struct spec *sp, struct alert *a)
     if (sp->story >= 0) {
         pk = g->stories[sp->story].picks;
     } else {
-        draw_picks(g, sp->scope, row->os, &pk);
+        draw_picks(g, sp->scope, row->os, sp->start, &pk);
     }
     switch (row->plan) {
     case GP_SERVERS:
@@ -2512,6 +2552,13 @@ static void build_alert(struct gen *g, const struct spec *sp, struct alert *a)
     default:
         build_paas(g, a, &pk, P_STORAGE);
         break;
+    }
+    if (a->minimal && a->detail == 0) {
+        a->correlation_key = NULL;
+        a->with_aad = 0;
+        if (a->next > 1) {
+            a->next = 1;
+        }
     }
     uint32_t first = rng_below(&g->rng, 3);
     a->nsteps = a->detail == 2 ? 2 : 1;
@@ -2677,6 +2724,7 @@ static void usage(FILE *f)
 {
     fputs("usage: gen_alerts [--count N] [--shape rest|export|sentinel|mixed] [--seed S]\n"
           "                  [--scopes K] [--span-days D] [--attacks M] [--catalog PATH]\n"
+          "                  [--lifetime-days L] [--detail-mix [M,]T,U,R]\n"
           "Writes N realistic Defender for Cloud alerts as NDJSON on stdout (deterministic for a "
           "seed).\n"
           "  --count N       alerts to write, attack stories included (default 1000)\n"
@@ -2685,6 +2733,12 @@ static void usage(FILE *f)
           "  --scopes K      tenants, each with one subscription and its entity pools (default 8)\n"
           "  --span-days D   start times spread over D days from 2025-01-06 (default 30)\n"
           "  --attacks M     multi-alert attack stories sharing entities (default 0)\n"
+          "  --lifetime-days L  each pool entity (user, ip, vm, resource...) is active for at most\n"
+          "                  L days, then replaced by a new one at the same popularity, so state\n"
+          "                  does not grow with the span (default 0: entities live forever)\n"
+          "  --detail-mix [M,]T,U,R  percent of minimal, terse, usual and rich alerts (default\n"
+          "                  0,55,35,10); a minimal alert is a terse one with a bare envelope\n"
+          "                  (no correlation key, no AAD identifier, 1 extended property)\n"
           "  --catalog PATH  Microsoft's alert reference table (default "
           "data/defender-alert-catalog.tsv)\n",
           f);
@@ -2706,6 +2760,8 @@ static unsigned long long parse_num(const char *opt, const char *s, unsigned lon
 int main(int argc, char **argv)
 {
     unsigned long long count = 1000, seed = 1, nscopes = 8, span_days = 30, attacks = 0;
+    unsigned long long lifetime_days = 0;
+    unsigned detail_mix[4] = {0, 55, 35, 10};
     int shape_opt = -1;
     const char *catalog_path = "data/defender-alert-catalog.tsv";
     for (int i = 1; i < argc; i++) {
@@ -2715,7 +2771,8 @@ int main(int argc, char **argv)
             return 0;
         }
         static const char *const known[] = {"--count",   "--seed",    "--scopes", "--span-days",
-                                            "--attacks", "--catalog", "--shape"};
+                                            "--attacks", "--catalog", "--shape",
+                                            "--lifetime-days", "--detail-mix"};
         int is_known = 0;
         for (size_t k = 0; k < ARRAY_LEN(known); k++) {
             is_known |= strcmp(opt, known[k]) == 0;
@@ -2741,6 +2798,26 @@ int main(int argc, char **argv)
             span_days = parse_num(opt, val, 36500);
         } else if (strcmp(opt, "--attacks") == 0) {
             attacks = parse_num(opt, val, 10000000ull);
+        } else if (strcmp(opt, "--lifetime-days") == 0) {
+            lifetime_days = parse_num(opt, val, 36500);
+        } else if (strcmp(opt, "--detail-mix") == 0) {
+            unsigned v[4] = {0, 0, 0, 0};
+            char extra;
+            int got = sscanf(val, "%u,%u,%u,%u%c", &v[0], &v[1], &v[2], &v[3], &extra);
+            if (got == 3) {
+                v[3] = v[2];
+                v[2] = v[1];
+                v[1] = v[0];
+                v[0] = 0;
+            }
+            if ((got != 3 && got != 4) || v[0] + v[1] + v[2] + v[3] != 100) {
+                fprintf(stderr,
+                        "gen_alerts: --detail-mix: expected [M,]T,U,R summing to 100, got '%s'\n",
+                        val);
+                usage(stderr);
+                return 2;
+            }
+            memcpy(detail_mix, v, sizeof v);
         } else if (strcmp(opt, "--catalog") == 0) {
             catalog_path = val;
         } else if (strcmp(opt, "--shape") == 0) {
@@ -2794,6 +2871,10 @@ int main(int argc, char **argv)
     g->strpool = xrealloc(NULL, STRPOOL_SIZE);
     g->span_start = (int64_t)20094 * TICKS_PER_DAY; /* 2025-01-06T00:00:00Z */
     g->span_ticks = (int64_t)span_days * TICKS_PER_DAY;
+    g->lifetime_ticks = (int64_t)lifetime_days * TICKS_PER_DAY;
+    g->detail_cut[0] = detail_mix[0];
+    g->detail_cut[1] = detail_mix[0] + detail_mix[1];
+    g->detail_cut[2] = detail_mix[0] + detail_mix[1] + detail_mix[2];
 
     /* Plan every alert first (start, arrival, type, scope, shape), then write them in arrival
      * order. */
@@ -2806,7 +2887,13 @@ int main(int argc, char **argv)
             &story_tpls[rng_below(&g->rng, (uint32_t)ARRAY_LEN(story_tpls))];
         uint32_t scope = rng_below(&g->rng, g->nscopes);
         struct story *st = &g->stories[g->nstories];
-        draw_picks(g, scope, t->os, &st->picks);
+        /* The start is drawn after the picks, as before --lifetime-days existed, so that the
+         * default corpora keep their bytes; live entities need it first. */
+        int64_t t0 = 0;
+        if (g->lifetime_ticks > 0) {
+            t0 = g->span_start + (int64_t)(rng_unit(&g->rng) * (double)g->span_ticks);
+        }
+        draw_picks(g, scope, t->os, t0, &st->picks);
         st->picks.force_account = 1;
         st->picks.force_ip = 1;
         st->picks.attack_ip = 1;
@@ -2814,7 +2901,9 @@ int main(int argc, char **argv)
         if (t->principal_sp >= 0) {
             st->picks.sp = t->principal_sp;
         }
-        int64_t t0 = g->span_start + (int64_t)(rng_unit(&g->rng) * (double)g->span_ticks);
+        if (g->lifetime_ticks <= 0) {
+            t0 = g->span_start + (int64_t)(rng_unit(&g->rng) * (double)g->span_ticks);
+        }
         st->picks.proc_slot = t->shared_process ? (int)rng_below(&g->rng, 8) : -1;
         st->picks.proc_time = t0 - (int64_t)rng_below(&g->rng, 3600) * TICKS_PER_SEC;
         uint8_t shape = draw_shape(&g->rng, shape_opt);

@@ -28,12 +28,14 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify/plan.h"
 #include "classify/signals.h"
 #include "util/arena.h"
+#include "util/ascii.h"
 
 /* A catalog larger than this is not a catalog (Microsoft's has under a thousand rows). */
 #define CATALOG_MAX_BYTES ((size_t)256 << 20)
@@ -115,12 +117,30 @@ static int compare_nocase(const char *a, size_t an, const char *b, size_t bn)
     return an < bn ? -1 : (an > bn ? 1 : 0);
 }
 
+/* ---- every alert's type is hashed and compared (util/ascii.h: eight bytes at a time) ---- */
+
+/* The last len (1..7) bytes of a string, lower-cased, in the low bytes of a word. */
+static uint64_t lower_tail(const char *s, size_t len)
+{
+    uint64_t w = 0;
+    for (size_t i = 0; i < len; i++) {
+        w |= (uint64_t)(unsigned char)to_lower(s[i]) << (8 * i);
+    }
+    return w;
+}
+
+/* A hash of the lower-cased text, a word at a time (types are compared in full on a hit). */
 static uint64_t hash_nocase(const char *s, size_t len)
 {
-    uint64_t h = 14695981039346656037u; /* FNV-1a, 64 bits */
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)to_lower(s[i]);
-        h *= 1099511628211u;
+    uint64_t h = 14695981039346656037u ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        h = (h ^ corral_ascii_lower8(corral_ascii_load64(s + i))) * 0x9e3779b97f4a7c15u;
+        h ^= h >> 29;
+    }
+    if (i < len) {
+        h = (h ^ lower_tail(s + i, len - i)) * 0x9e3779b97f4a7c15u;
+        h ^= h >> 29;
     }
     return h;
 }
@@ -531,7 +551,7 @@ static const struct slot *find_type(const corral_catalog *cat, const char *type,
         const struct slot *s = &cat->slots[at];
         if (s->hash == h) {
             const struct row *r = &cat->rows[cat->order[s->first]];
-            if (equal_nocase(r->type, r->type_len, type, len)) {
+            if (r->type_len == len && corral_ascii_equal_nocase(r->type, type, len)) {
                 return s;
             }
         }
@@ -716,8 +736,6 @@ void corral_catalog_classify(const corral_catalog *cat, const char *alert_type, 
     struct span type = trim_space(alert_type, type_len);
     struct span name = trim_space(display_name, name_len);
     struct span comp = trim_space(component, component_len);
-    enum corral_plan by_component = corral_plan_from_component(comp.s, comp.len);
-    enum corral_plan by_prefix = corral_plan_from_prefix(type.s, type.len);
 
     out->plan = CORRAL_PLAN_UNKNOWN;
     out->signals = 0;
@@ -726,14 +744,22 @@ void corral_catalog_classify(const corral_catalog *cat, const char *alert_type, 
 
     const struct slot *s = type.len > 0 ? find_type(cat, type.s, type.len) : NULL;
     if (s != NULL) {
-        const struct row *r = pick_row(cat, s, name, by_component, by_prefix);
+        /* The component and prefix rules only choose between rows: a type with one row needs
+         * neither. */
+        const struct row *r = &cat->rows[cat->order[s->first]];
+        if (s->count > 1) {
+            r = pick_row(cat, s, name, corral_plan_from_component(comp.s, comp.len),
+                         corral_plan_from_prefix(type.s, type.len));
+        }
         out->plan = r->plan;
         out->signals = r->signals & ~(uint32_t)CORRAL_SIG_ACCOUNT;
         out->tactics = r->tactics;
         out->known = 1;
         return;
     }
-    out->plan = by_component != CORRAL_PLAN_UNKNOWN ? by_component : by_prefix;
+    enum corral_plan by_component = corral_plan_from_component(comp.s, comp.len);
+    out->plan = by_component != CORRAL_PLAN_UNKNOWN ? by_component
+                                                    : corral_plan_from_prefix(type.s, type.len);
     out->signals = corral_signals_from_text(type.s, type.len, name.s, name.len);
 }
 

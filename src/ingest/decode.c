@@ -34,8 +34,10 @@
  *
  * A bad alert is reported and skipped; the other alerts of its record are
  * still delivered. Nothing here aborts on bad input. Between records the
- * decoder keeps only its parsers, its arena and a memo of which
- * extendedProperties keys name an IP; there is no global state.
+ * decoder keeps only its parsers, its arena, its key tables and three memos
+ * (which extendedProperties keys name an IP; how the catalog classified
+ * recent types it does not know; the tactics of recent intent strings);
+ * there is no global state.
  */
 #include "ingest/decode.h"
 
@@ -49,6 +51,7 @@
 #include "ingest/entities.h"
 #include "ingest/json.h"
 #include "util/arena.h"
+#include "util/ascii.h"
 #include "util/time.h"
 
 #define DEFAULT_MAX_RECORD (16u << 20)
@@ -268,24 +271,36 @@ static const struct keyname ident_keys[] = {
 #define COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
- * Each table becomes an open-addressing hash of its lower-case names, so a key
- * is found with one pass over its bytes (hashing them lower-cased) and, on a
- * hit, one comparison: a record's keys are looked up millions of times a second.
+ * Each table becomes a perfect hash of its lower-case names: a record's keys
+ * are looked up millions of times a second, most of them to learn that we do
+ * not read them. A key's length and four of its bytes (its first two and its
+ * last two, each with bit 0x20 set so that case does not matter; the names
+ * of each table differ in those) are packed into
+ * one word and multiplied by the table's seed; the top bits pick a bucket.
+ * corral_decoder_new() tries seeds in a fixed order until the table's names
+ * land in distinct buckets, so a lookup is one hash, one bucket and at most
+ * one comparison, with no probing: a key that is not in the table fails on
+ * an empty bucket or on the length.
  */
-#define KH_SIZE 64u /* slots per table: a power of two, over 1.5 times the largest table */
+#define KH_BITS 8u
+#define KH_BUCKETS (1u << KH_BITS)
+#define KH_NAMES 40u /* names per table, at most */
+#define KH_EMPTY 0xffu
 
 /* A name padded to KEY_MAX bytes; mask has 0x20 where the name has a letter (case may differ). */
-struct kslot {
-    uint8_t len; /* 0 = empty */
+struct kname {
+    uint8_t len;
     uint8_t field;
+    uint64_t short_name, short_mask; /* names of under 8 bytes, packed as load_short() packs keys */
     unsigned char name[KEY_MAX];
     unsigned char mask[KEY_MAX];
 };
 
 struct khash {
-    struct kslot slot[KH_SIZE];
+    uint64_t seed;
+    uint8_t bucket[KH_BUCKETS]; /* index into names, or KH_EMPTY */
+    struct kname names[KH_NAMES];
 };
-
 /*
  * What corral_entities_key_names_ip() said about recent extendedProperties
  * keys. A stream repeats the same few keys in every alert, and splitting a key
@@ -300,6 +315,34 @@ struct ipkey_memo {
     char key[IPKEY_MAX];
 };
 
+/*
+ * What the catalog said about recent alert types it does not know. Their
+ * signals come from the text rules, which cut the type and display name into
+ * words and match some fifty phrases: thousands of instructions, where a
+ * known type costs one hash lookup. A stream repeats each new type many
+ * times, so the answer is remembered per (type, display name, component),
+ * compared in full, in a small direct-mapped table.
+ */
+#define CLS_BITS 6u
+#define CLS_SLOTS (1u << CLS_BITS)
+#define CLS_TEXT 184u /* type + name + component bytes that a slot can hold */
+
+struct cls_memo {
+    uint16_t type_len, name_len, comp_len; /* all 0 = empty (an empty type is never kept) */
+    struct corral_classification cls;
+    char text[CLS_TEXT];
+};
+
+/* The tactics that recent intent strings name (a stream repeats a few of them). */
+#define TACTIC_BITS 6u
+#define TACTIC_TEXT 59u
+
+struct tactic_memo {
+    uint8_t len; /* 0 = empty */
+    char text[TACTIC_TEXT];
+    uint32_t bits;
+};
+
 struct corral_decoder {
     const corral_catalog *catalog;
     struct corral_decoder_limits limits;
@@ -308,6 +351,8 @@ struct corral_decoder {
     corral_arena *arena;        /* one alert's allocations; reset per alert */
     struct khash alert_keys, entity_keys, entity_types, ident_keys;
     struct ipkey_memo ipkeys[IPKEY_SLOTS];
+    struct cls_memo classes[CLS_SLOTS];
+    struct tactic_memo tactics[1u << TACTIC_BITS];
 };
 
 static unsigned char lower_ascii(unsigned char c)
@@ -329,25 +374,6 @@ static uint32_t key_hash(const char *s, size_t len)
     return h ^ (h >> 15);
 }
 
-static void khash_build(struct khash *h, const struct keyname *tab, size_t n)
-{
-    memset(h, 0, sizeof *h);
-    for (size_t k = 0; k < n; k++) {
-        /* Names are 1..KEY_MAX bytes of lower-case ASCII. */
-        uint32_t i = key_hash(tab[k].name, tab[k].len) & (KH_SIZE - 1);
-        while (h->slot[i].len != 0) {
-            i = (i + 1) & (KH_SIZE - 1);
-        }
-        struct kslot *s = &h->slot[i];
-        s->len = tab[k].len;
-        s->field = tab[k].field;
-        memcpy(s->name, tab[k].name, tab[k].len);
-        for (size_t j = 0; j < tab[k].len; j++) {
-            s->mask[j] = (tab[k].name[j] >= 'a' && tab[k].name[j] <= 'z') ? 0x20 : 0;
-        }
-    }
-}
-
 static uint64_t load64(const void *p)
 {
     uint64_t w;
@@ -355,30 +381,106 @@ static uint64_t load64(const void *p)
     return w;
 }
 
+static uint32_t load32(const void *p)
+{
+    uint32_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+static uint16_t load16(const void *p)
+{
+    uint16_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* Bytes p[0..len) of a 1..8-byte string in one word, as two overlapping loads (never past len). */
+static uint64_t load_short(const void *p, size_t len)
+{
+    const unsigned char *b = p;
+    if (len >= 4) {
+        return load32(b) | (uint64_t)load32(b + len - 4) << 32;
+    }
+    if (len >= 2) {
+        return load16(b) | (uint64_t)load16(b + len - 2) << 16;
+    }
+    return b[0];
+}
+
+/* The bucket of key[0..len) (1..KEY_MAX bytes) under seed. */
+static uint32_t key_bucket(uint64_t seed, const char *key, size_t len)
+{
+    uint32_t ends = len >= 2 ? load16(key) | (uint32_t)load16(key + len - 2) << 16
+                             : (uint32_t)(unsigned char)key[0] * 0x01010101u;
+    uint64_t x = (uint64_t)(ends | 0x20202020u) | (uint64_t)len << 32;
+    return (uint32_t)((x * seed) >> (64 - KH_BITS));
+}
+
+/* Fill h with the n (<= KH_NAMES) names of tab; 0, or -1 when no seed separates them. */
+static int khash_build(struct khash *h, const struct keyname *tab, size_t n)
+{
+    memset(h, 0, sizeof *h);
+    if (n > KH_NAMES) {
+        return -1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        /* Names are 1..KEY_MAX bytes of lower-case ASCII. */
+        struct kname *e = &h->names[k];
+        unsigned char mask[KEY_MAX];
+        e->len = tab[k].len;
+        e->field = tab[k].field;
+        memcpy(e->name, tab[k].name, tab[k].len);
+        for (size_t j = 0; j < tab[k].len; j++) {
+            mask[j] = (tab[k].name[j] >= 'a' && tab[k].name[j] <= 'z') ? 0x20 : 0;
+        }
+        memcpy(e->mask, mask, tab[k].len);
+        if (e->len < 8) {
+            e->short_name = load_short(e->name, e->len);
+            e->short_mask = load_short(e->mask, e->len);
+        }
+    }
+    /* Odd seeds from a fixed sequence: the first that works, the same in every run. */
+    uint64_t seed = 0x9e3779b97f4a7c15u;
+    for (unsigned tries = 0; tries < 100000; tries++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        uint64_t odd = seed | 1;
+        memset(h->bucket, KH_EMPTY, sizeof h->bucket);
+        size_t k = 0;
+        for (; k < n; k++) {
+            uint32_t b = key_bucket(odd, tab[k].name, tab[k].len);
+            if (h->bucket[b] != KH_EMPTY) {
+                break;
+            }
+            h->bucket[b] = (uint8_t)k;
+        }
+        if (k == n) {
+            h->seed = odd;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 /*
- * key[0..len) equals the slot's name, ASCII case-insensitively: eight bytes at
- * a time, where a byte may differ from the name only in bit 0x20 and only
- * where the name has a letter (so 'T' matches 't', but '\r' never matches '-').
+ * key[0..len) equals the name, ASCII case-insensitively: a word at a time,
+ * where a byte may differ from the name only in bit 0x20 and only where the
+ * name has a letter (so 'T' matches 't', but '\r' never matches '-').
  */
-static int key_equal(const struct kslot *s, const char *key, size_t len)
+static int key_equal(const struct kname *e, const char *key, size_t len)
 {
     if (len < 8) {
-        for (size_t j = 0; j < len; j++) {
-            if (lower_ascii((unsigned char)key[j]) != s->name[j]) {
-                return 0;
-            }
-        }
-        return 1;
+        return ((load_short(key, len) ^ e->short_name) & ~e->short_mask) == 0;
     }
     size_t off = 0;
     for (; off + 8 <= len; off += 8) {
-        if (((load64(key + off) ^ load64(s->name + off)) & ~load64(s->mask + off)) != 0) {
+        if (((load64(key + off) ^ load64(e->name + off)) & ~load64(e->mask + off)) != 0) {
             return 0;
         }
     }
     if (off < len) {
         off = len - 8;
-        if (((load64(key + off) ^ load64(s->name + off)) & ~load64(s->mask + off)) != 0) {
+        if (((load64(key + off) ^ load64(e->name + off)) & ~load64(e->mask + off)) != 0) {
             return 0;
         }
     }
@@ -386,19 +488,17 @@ static int key_equal(const struct kslot *s, const char *key, size_t len)
 }
 
 /* The field a key names (case-insensitive), or -1. */
-static int lookup(const struct khash *h, const char *key, size_t len)
+static inline __attribute__((always_inline)) int lookup(const struct khash *h, const char *key, size_t len)
 {
     if (len == 0 || len > KEY_MAX) {
         return -1;
     }
-    for (uint32_t i = key_hash(key, len) & (KH_SIZE - 1); h->slot[i].len != 0;
-         i = (i + 1) & (KH_SIZE - 1)) {
-        const struct kslot *s = &h->slot[i];
-        if (s->len == len && key_equal(s, key, len)) {
-            return s->field;
-        }
+    uint8_t at = h->bucket[key_bucket(h->seed, key, len)];
+    if (at == KH_EMPTY) {
+        return -1;
     }
-    return -1;
+    const struct kname *e = &h->names[at];
+    return e->len == len && key_equal(e, key, len) ? e->field : -1;
 }
 
 /* ---- small helpers over nodes ---- */
@@ -522,10 +622,13 @@ struct host_seen {
 };
 
 /*
- * The last few ids or addresses added, as written: one alert repeats the same
- * resource id (AzureResourceId, its identifier, a host's AzureID) and the same
- * address (an ip entity, extendedProperties), and normalizing costs more than
- * comparing.
+ * The last few ids or addresses added: one alert repeats the same resource id
+ * (AzureResourceId, its identifier, a host's AzureID, an azure-resource
+ * entity), often in another case, and the same address (an ip entity,
+ * extendedProperties), and normalizing costs more than comparing. Resource
+ * ids that differ only in ASCII case name the same entities (normalizing
+ * lower-cases them and matches their segments case-insensitively), so they
+ * are compared that way; addresses are compared as written.
  */
 #define RECENT 4
 
@@ -534,11 +637,13 @@ struct recent {
     uint32_t n;
 };
 
-/* 1 when s was noted lately; else notes it and returns 0. */
-static int seen_recently(struct recent *r, struct corral_str s)
+/* 1 when s was noted lately (ASCII case ignored when nocase); else notes it and returns 0. */
+static int seen_recently(struct recent *r, struct corral_str s, int nocase)
 {
     for (uint32_t i = 0; i < r->n && i < RECENT; i++) {
-        if (r->s[i].len == s.len && memcmp(r->s[i].s, s.s, s.len) == 0) {
+        if (r->s[i].len == s.len &&
+            (nocase ? corral_ascii_equal_nocase(r->s[i].s, s.s, s.len)
+                    : memcmp(r->s[i].s, s.s, s.len) == 0)) {
             return 1;
         }
     }
@@ -770,9 +875,12 @@ static void note_dangling(struct actx *a, struct corral_str name)
 
 /*
  * Set up a document of the alert: walk marks for nodes lo..hi-1, and every
- * $id in that range registered; duplicates and $refs to nothing noted.
+ * $id in that range registered; duplicates and $refs to nothing noted. The
+ * parser listed the members whose key starts with '$' (most exports have
+ * none), so only those are visited.
  */
-static int prepare_doc(struct actx *a, struct wdoc *d, const jnode *nodes, uint32_t lo, uint32_t hi)
+static int prepare_doc(struct actx *a, struct wdoc *d, const jnode *nodes, uint32_t lo, uint32_t hi,
+                       const corral_json_parser *parser)
 {
     corral_arena *arena = a->dec->arena;
     d->nodes = nodes;
@@ -786,35 +894,43 @@ static int prepare_doc(struct actx *a, struct wdoc *d, const jnode *nodes, uint3
     }
     memset(d->mark, MARK_NONE, hi - lo);
 
+    uint32_t n_dollar = 0;
+    const struct corral_json_member *dollar = corral_json_dollar_members(parser, &n_dollar);
     uint32_t cap_defs = 0;
     uint32_t *refs = NULL;
     uint32_t n_refs = 0;
     uint32_t cap_refs = 0;
-    for (uint32_t i = lo; i < hi; i++) {
-        if (nodes[i].type != CORRAL_JSON_OBJECT) {
-            continue;
+    /* The list is in document order: find the range's first member (its keys lie in the range
+     * exactly when their objects do, the range being a whole value). */
+    uint32_t first = 0;
+    uint32_t past = n_dollar;
+    while (first < past) {
+        const uint32_t mid = first + (past - first) / 2;
+        if (dollar[mid].key <= lo) {
+            first = mid + 1;
+        } else {
+            past = mid;
         }
-        uint32_t j = i + 1;
-        for (uint32_t m = 0; m < nodes[i].len; m++) {
-            const jnode *k = &nodes[j];
-            const jnode *v = &nodes[j + 1];
-            /* Lengths first: they are in the node, the key's bytes are elsewhere. */
-            if ((k->len == 3 || k->len == 4) && k->v.s[0] == '$' && v->type == CORRAL_JSON_STRING) {
-                if (key_is_dollar(k, "id", 2)) {
-                    d->defs = grow(arena, d->defs, d->n_defs, &cap_defs, sizeof *d->defs);
-                    if (d->defs == NULL) {
-                        return oom(a);
-                    }
-                    d->defs[d->n_defs++] = (struct iddef){v->v.s, v->len, i};
-                } else if (nodes[i].len == 1 && key_is_dollar(k, "ref", 3)) {
-                    refs = grow(arena, refs, n_refs, &cap_refs, sizeof *refs);
-                    if (refs == NULL) {
-                        return oom(a);
-                    }
-                    refs[n_refs++] = i;
+    }
+    for (uint32_t at = first; at < n_dollar && dollar[at].key < hi; at++) {
+        const uint32_t i = dollar[at].object;
+        const jnode *k = &nodes[dollar[at].key];
+        const jnode *v = k + 1;
+        /* Lengths first: they are in the node, the key's bytes are elsewhere. */
+        if ((k->len == 3 || k->len == 4) && k->v.s[0] == '$' && v->type == CORRAL_JSON_STRING) {
+            if (key_is_dollar(k, "id", 2)) {
+                d->defs = grow(arena, d->defs, d->n_defs, &cap_defs, sizeof *d->defs);
+                if (d->defs == NULL) {
+                    return oom(a);
                 }
+                d->defs[d->n_defs++] = (struct iddef){v->v.s, v->len, i};
+            } else if (nodes[i].len == 1 && key_is_dollar(k, "ref", 3)) {
+                refs = grow(arena, refs, n_refs, &cap_refs, sizeof *refs);
+                if (refs == NULL) {
+                    return oom(a);
+                }
+                refs[n_refs++] = i;
             }
-            j = nodes[j + 1].next;
         }
     }
     if (d->n_defs > 1) {
@@ -880,7 +996,7 @@ static struct corral_str resource_of(const struct wdoc *d, uint32_t v)
 /* Add the entities of a resource id, unless the same text was just added. */
 static int add_resource(struct actx *a, struct corral_str id)
 {
-    if (id.len == 0 || seen_recently(&a->resources, id)) {
+    if (id.len == 0 || seen_recently(&a->resources, id, 1)) {
         return 0;
     }
     return check(a, corral_entities_add_resource(&a->set, id.s, id.len));
@@ -889,7 +1005,7 @@ static int add_resource(struct actx *a, struct corral_str id)
 /* Add an address, unless the same text was just added. */
 static int add_ip(struct actx *a, struct corral_str ip)
 {
-    if (ip.len == 0 || seen_recently(&a->ips, ip)) {
+    if (ip.len == 0 || seen_recently(&a->ips, ip, 0)) {
         return 0;
     }
     return check(a, corral_entities_add_ip(&a->set, ip.s, ip.len));
@@ -926,6 +1042,10 @@ static int add_host(struct actx *a, const struct wdoc *d, const uint32_t *f,
         .host_name = estr(d, f, E_HOSTNAME),
         .dns_domain = estr(d, f, E_DNSDOMAIN),
     };
+    /* The AzureID adds what the same id adds through add_resource(): no need to add it again. */
+    if (hf.azure_id.len > 0) {
+        (void)seen_recently(&a->resources, hf.azure_id, 1);
+    }
     return check(a, corral_entities_add_host(&a->set, &hf, vm_key));
 }
 
@@ -1196,9 +1316,25 @@ static int is_ip_separator(char c)
     return c == ',' || c == ';' || c == '[' || c == ']' || c == '"' || is_space(c);
 }
 
+/* The high bit of each byte of w (case folded) that is an 'i' followed by a 'p' in w. */
+static uint64_t ip_pairs(uint64_t w)
+{
+    w |= CORRAL_ASCII_ONES * 0x20; /* only 'I' and 'i' fold to 'i', 'P' and 'p' to 'p' */
+    return corral_ascii_bytes_equal(w, 'i') & (corral_ascii_bytes_equal(w, 'p') >> 8);
+}
+
 /* A cheap first look: every key that names an IP has "ip" in it (any case). */
 static int may_name_ip(const char *k, size_t len)
 {
+    if (len >= 8) {
+        /* Seven bytes apart, so that every pair lies whole in some word. */
+        for (size_t i = 0; i + 8 <= len; i += 7) {
+            if (ip_pairs(corral_ascii_load64(k + i)) != 0) {
+                return 1;
+            }
+        }
+        return ip_pairs(corral_ascii_load64(k + len - 8)) != 0;
+    }
     for (size_t i = 0; i + 1 < len; i++) {
         if ((k[i] | 0x20) == 'i' && (k[i + 1] | 0x20) == 'p') {
             return 1;
@@ -1380,20 +1516,38 @@ static uint32_t tactics_text(const char *s, size_t len)
     return bits;
 }
 
-static uint32_t tactics_of(const jnode *nodes, uint32_t v)
+/* tactics_text(), remembered per decoder: a stream repeats a few intent strings. */
+static uint32_t tactics_memo(corral_decoder *dec, const char *s, size_t len)
+{
+    if (len == 0 || len > TACTIC_TEXT) {
+        return tactics_text(s, len);
+    }
+    uint64_t h = len < 8 ? load_short(s, len) : load64(s) ^ load64(s + len - 8) * 31;
+    h = (h ^ len) * 0x9e3779b97f4a7c15u;
+    struct tactic_memo *m = &dec->tactics[h >> (64 - TACTIC_BITS)];
+    if (m->len == len && memcmp(m->text, s, len) == 0) {
+        return m->bits;
+    }
+    m->bits = tactics_text(s, len);
+    m->len = (uint8_t)len;
+    memcpy(m->text, s, len);
+    return m->bits;
+}
+
+static uint32_t tactics_of(corral_decoder *dec, const jnode *nodes, uint32_t v)
 {
     if (v == 0) {
         return 0;
     }
     if (nodes[v].type == CORRAL_JSON_STRING) {
-        return tactics_text(nodes[v].v.s, nodes[v].len);
+        return tactics_memo(dec, nodes[v].v.s, nodes[v].len);
     }
     uint32_t bits = 0;
     if (nodes[v].type == CORRAL_JSON_ARRAY) {
         uint32_t j = v + 1;
         for (uint32_t m = 0; m < nodes[v].len; m++, j = nodes[j].next) {
             if (nodes[j].type == CORRAL_JSON_STRING) {
-                bits |= tactics_text(nodes[j].v.s, nodes[j].len);
+                bits |= tactics_memo(dec, nodes[j].v.s, nodes[j].len);
             }
         }
     }
@@ -1514,6 +1668,83 @@ static void emit_ref_warnings(struct actx *a)
     }
 }
 
+/* corral_catalog_classify(), remembered for the types the catalog does not know. */
+static void classify(corral_decoder *dec, struct corral_str type, struct corral_str name,
+                     struct corral_str comp, struct corral_classification *out)
+{
+    const size_t total = type.len + name.len + comp.len;
+    struct cls_memo *m = NULL;
+    if (type.len > 0 && total <= CLS_TEXT) {
+        /* The type picks the slot: a few words of it, mixed with the other lengths. */
+        uint64_t h = (uint64_t)type.len * 0x9e3779b97f4a7c15u ^ name.len << 8 ^ comp.len << 16;
+        h ^= load_short(type.s, type.len < 8 ? type.len : 8);
+        if (type.len > 8) {
+            h = h * 0x9e3779b97f4a7c15u ^ load64(type.s + type.len - 8);
+        }
+        h *= 0x9e3779b97f4a7c15u;
+        m = &dec->classes[h >> (64 - CLS_BITS)];
+        if (m->type_len == type.len && m->name_len == name.len && m->comp_len == comp.len &&
+            memcmp(m->text, type.s, type.len) == 0 &&
+            (name.len == 0 || memcmp(m->text + type.len, name.s, name.len) == 0) &&
+            (comp.len == 0 || memcmp(m->text + type.len + name.len, comp.s, comp.len) == 0)) {
+            *out = m->cls;
+            return;
+        }
+    }
+    corral_catalog_classify(dec->catalog, type.s, type.len, name.s, name.len, comp.s, comp.len,
+                            out);
+    if (m != NULL && !out->known) {
+        m->type_len = (uint16_t)type.len;
+        m->name_len = (uint16_t)name.len;
+        m->comp_len = (uint16_t)comp.len;
+        m->cls = *out;
+        memcpy(m->text, type.s, type.len);
+        if (name.len > 0) {
+            memcpy(m->text + type.len, name.s, name.len);
+        }
+        if (comp.len > 0) {
+            memcpy(m->text + type.len + name.len, comp.s, comp.len);
+        }
+    }
+}
+
+/*
+ * The usual spellings of severities and statuses, byte for byte: what
+ * corral_severity_parse() and corral_status_parse() (case-insensitive, the
+ * reference) answer for them, without their search of every name.
+ */
+struct spelling {
+    const char *text;
+    uint8_t len;
+    uint8_t value;
+};
+
+static const struct spelling severity_spellings[] = {
+    {"High", 4, CORRAL_SEV_HIGH},
+    {"Medium", 6, CORRAL_SEV_MEDIUM},
+    {"Low", 3, CORRAL_SEV_LOW},
+    {"Informational", 13, CORRAL_SEV_INFORMATIONAL},
+};
+
+static const struct spelling status_spellings[] = {
+    {"Active", 6, CORRAL_STATUS_ACTIVE},
+    {"New", 3, CORRAL_STATUS_ACTIVE},
+    {"Resolved", 8, CORRAL_STATUS_RESOLVED},
+    {"InProgress", 10, CORRAL_STATUS_INPROGRESS},
+    {"Dismissed", 9, CORRAL_STATUS_DISMISSED},
+};
+
+/* The value of s when it is one of the spellings exactly, else -1. */
+static int spelled_value(struct corral_str s, const struct spelling *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s.len == list[i].len && memcmp(s.s, list[i].text, s.len) == 0) {
+            return list[i].value;
+        }
+    }
+    return -1;
+}
+
 /* Everything but delivery: fills *out or rejects (a->error) or runs out of memory. */
 static int build_alert(struct actx *a, const jnode *nodes, uint32_t obj, uint32_t *f,
                        int from_properties, int camel, struct corral_alert *out)
@@ -1556,7 +1787,7 @@ static int build_alert(struct actx *a, const jnode *nodes, uint32_t obj, uint32_
         }
     }
     struct wdoc record;
-    if (prepare_doc(a, &record, nodes, obj, nodes[obj].next) != 0) {
+    if (prepare_doc(a, &record, nodes, obj, nodes[obj].next, dec->record) != 0) {
         return -1;
     }
     struct corral_json_doc cdoc;
@@ -1585,7 +1816,7 @@ static int build_alert(struct actx *a, const jnode *nodes, uint32_t obj, uint32_
             return -1;
         }
         if (present) {
-            if (prepare_doc(a, &column, cdoc.nodes, 0, cdoc.count) != 0 ||
+            if (prepare_doc(a, &column, cdoc.nodes, 0, cdoc.count, dec->column) != 0 ||
                 walk(a, &column, 0, 0) != 0) {
                 return -1;
             }
@@ -1640,8 +1871,7 @@ static int build_alert(struct actx *a, const jnode *nodes, uint32_t obj, uint32_
     struct corral_str name = trim(first_str(nodes, f, name_fields, COUNT_OF(name_fields)));
     struct corral_str component = trim(str_at(nodes, f[A_PRODUCTCOMPONENTNAME]));
     struct corral_classification cls;
-    corral_catalog_classify(dec->catalog, type.s, type.len, name.s, name.len, component.s,
-                            component.len, &cls);
+    classify(dec, type, name, component, &cls);
 
     out->id = arena_text(a, a->id, 0);
     out->alert_type = arena_text(a, type, 0);
@@ -1671,8 +1901,8 @@ static int build_alert(struct actx *a, const jnode *nodes, uint32_t obj, uint32_
             break;
         }
     }
-    out->tactics = tactics_of(nodes, f[A_INTENT]) | tactics_of(nodes, f[A_TACTICS]) |
-                   tactics_of(nodes, f[A_KILLCHAININTENT]);
+    out->tactics = tactics_of(dec, nodes, f[A_INTENT]) | tactics_of(dec, nodes, f[A_TACTICS]) |
+                   tactics_of(dec, nodes, f[A_KILLCHAININTENT]);
     if (out->tactics == 0) {
         out->tactics = cls.tactics;
     }
@@ -1683,11 +1913,17 @@ static int build_alert(struct actx *a, const jnode *nodes, uint32_t obj, uint32_
         }
     }
     struct corral_str sev = trim(first_str(nodes, f, sev_fields, COUNT_OF(sev_fields)));
-    if (corral_severity_parse(sev.s, sev.len, &out->severity) != 0) {
+    int spelled = spelled_value(sev, severity_spellings, COUNT_OF(severity_spellings));
+    if (spelled >= 0) {
+        out->severity = (enum corral_severity)spelled;
+    } else if (corral_severity_parse(sev.s, sev.len, &out->severity) != 0) {
         out->severity = CORRAL_SEV_UNKNOWN;
     }
     struct corral_str status = trim(str_at(nodes, f[A_STATUS]));
-    if (corral_status_parse(status.s, status.len, &out->status) != 0) {
+    spelled = spelled_value(status, status_spellings, COUNT_OF(status_spellings));
+    if (spelled >= 0) {
+        out->status = (enum corral_status)spelled;
+    } else if (corral_status_parse(status.s, status.len, &out->status) != 0) {
         out->status = CORRAL_STATUS_ACTIVE;
     }
     out->end = optional_time(a, nodes, first_present(nodes, f, end_fields, COUNT_OF(end_fields)));
@@ -1845,10 +2081,13 @@ corral_decoder *corral_decoder_new(const corral_catalog *catalog,
         limits != NULL && limits->max_record > 0 ? limits->max_record : DEFAULT_MAX_RECORD;
     dec->limits.max_depth =
         limits != NULL && limits->max_depth > 0 ? limits->max_depth : DEFAULT_MAX_DEPTH;
-    khash_build(&dec->alert_keys, alert_keys, COUNT_OF(alert_keys));
-    khash_build(&dec->entity_keys, entity_keys, COUNT_OF(entity_keys));
-    khash_build(&dec->entity_types, entity_types, COUNT_OF(entity_types));
-    khash_build(&dec->ident_keys, ident_keys, COUNT_OF(ident_keys));
+    if (khash_build(&dec->alert_keys, alert_keys, COUNT_OF(alert_keys)) != 0 ||
+        khash_build(&dec->entity_keys, entity_keys, COUNT_OF(entity_keys)) != 0 ||
+        khash_build(&dec->entity_types, entity_types, COUNT_OF(entity_types)) != 0 ||
+        khash_build(&dec->ident_keys, ident_keys, COUNT_OF(ident_keys)) != 0) {
+        free(dec); /* the tables are fixed: unit tests make sure this never happens */
+        return NULL;
+    }
     dec->record = corral_json_parser_new(dec->limits.max_record, dec->limits.max_depth);
     dec->column = corral_json_parser_new(dec->limits.max_record, dec->limits.max_depth);
     dec->arena = corral_arena_new();

@@ -39,9 +39,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/ascii.h"
 #include "util/time.h"
 
+
 #define SET_FIRST_CAP 16u
+#define SORT_BY_INSERTION 24u /* entities sorted without qsort */
 
 /* ---- small string helpers (ASCII only, no locale) ---- */
 
@@ -148,6 +151,29 @@ static bool iends_with(struct corral_str s, struct corral_str suffix)
     return true;
 }
 
+/* ---- eight bytes at a time (util/ascii.h) ---- */
+
+/* Case-insensitive equality of s[0..len) with a lower-case literal of lit_len bytes. */
+static bool ieq_n(const char *s, size_t len, const char *lit, size_t lit_len)
+{
+    if (len != lit_len) {
+        return false;
+    }
+    if (len < 8) {
+        return ieq(s, len, lit);
+    }
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        if (corral_ascii_lower8(corral_ascii_load64(s + i)) != corral_ascii_load64(lit + i)) {
+            return false;
+        }
+    }
+    return i == len ||
+           corral_ascii_lower8(corral_ascii_load64(s + len - 8)) == corral_ascii_load64(lit + len - 8);
+}
+
+#define IEQ_LIT(s, len, lit) ieq_n((s), (len), (lit), sizeof(lit) - 1)
+
 /* ---- the entity set ---- */
 
 void corral_entity_set_init(struct corral_entity_set *set, corral_arena *arena)
@@ -211,10 +237,7 @@ static corral_err push(struct corral_entity_set *set, enum corral_entity_type ty
             continue;
         }
         if (lower) {
-            const unsigned char *src = (const unsigned char *)parts[i].s;
-            for (size_t j = 0; j < parts[i].len; j++) {
-                key[at + j] = (char)to_lower(src[j]);
-            }
+            corral_ascii_copy_lower(key + at, parts[i].s, parts[i].len);
         } else {
             memcpy(key + at, parts[i].s, parts[i].len);
         }
@@ -266,7 +289,20 @@ void corral_entity_set_finish(struct corral_entity_set *set)
     if (set->n < 2) {
         return;
     }
-    qsort(set->items, set->n, sizeof *set->items, compare_entities);
+    if (set->n <= SORT_BY_INSERTION) {
+        /* An alert names a handful of entities: insertion sort beats qsort's calls. */
+        for (uint32_t i = 1; i < set->n; i++) {
+            const struct corral_entity x = set->items[i];
+            uint32_t j = i;
+            while (j > 0 && compare_entities(&set->items[j - 1], &x) > 0) {
+                set->items[j] = set->items[j - 1];
+                j--;
+            }
+            set->items[j] = x;
+        }
+    } else {
+        qsort(set->items, set->n, sizeof *set->items, compare_entities);
+    }
     uint32_t w = 1;
     for (uint32_t r = 1; r < set->n; r++) {
         if (compare_entities(&set->items[w - 1], &set->items[r]) != 0) {
@@ -303,10 +339,126 @@ struct resource_layout {
 
 #define SEG_KEEP 10 /* segments whose position we need: 8 for a resource, 10 for a scale-set vm */
 
-static bool is_kind(const struct corral_str *seg, const char *ns, const char *type)
+/* Segment k of a parsed id: between slash[k] and slash[k + 1] (or the end). */
+struct segments {
+    const char *s;
+    size_t end;                    /* the id's length, without a trailing '/' */
+    size_t n;                      /* segments in all */
+    size_t slash[SEG_KEEP + 1]; /* positions of the first slashes */
+};
+
+static struct corral_str segment(const struct segments *g, size_t k)
 {
-    return ieq(seg[5].s, seg[5].len, ns) && ieq(seg[6].s, seg[6].len, type);
+    const size_t b = g->slash[k] + 1;
+    const size_t e = k + 1 < g->n && k + 1 <= SEG_KEEP ? g->slash[k + 1] : g->end;
+    return mkstr(g->s + b, e - b);
 }
+
+static bool segment_is(const struct segments *g, size_t k, const char *lit, size_t lit_len)
+{
+    const struct corral_str seg = segment(g, k);
+    return ieq_n(seg.s, seg.len, lit, lit_len);
+}
+
+#define SEG_IS(g, k, lit) segment_is((g), (k), (lit), sizeof(lit) - 1)
+
+static bool is_kind(const struct segments *g, const char *ns, size_t ns_len, const char *type,
+                    size_t type_len)
+{
+    return segment_is(g, 5, ns, ns_len) && segment_is(g, 6, type, type_len);
+}
+
+#define IS_KIND(g, ns, type) is_kind((g), (ns), sizeof(ns) - 1, (type), sizeof(type) - 1)
+
+/* Note the slashes of mask m (bit k << shift for byte k) of a block that starts at position at. */
+static void note_slashes(struct segments *g, uint64_t m, size_t at, unsigned shift)
+{
+    for (; m != 0 && g->n <= SEG_KEEP; m &= m - 1) {
+        g->slash[g->n++] = at + (size_t)((unsigned)__builtin_ctzll(m) >> shift);
+    }
+    g->n += (size_t)__builtin_popcountll(m);
+}
+
+/*
+ * Cut s[0..n) (which starts with '/') into segments: -1 when a segment is
+ * empty (two slashes in a row, or one at the end) or a byte is a control
+ * character. Eight bytes at a time; the last, partial word is read again
+ * from n - 8, its bytes already seen masked out of the slash count.
+ */
+static int cut_segments_words(const char *s, size_t n, struct segments *g)
+{
+    g->s = s;
+    g->end = n;
+    g->n = 0;
+    if (n < 8) {
+        for (size_t i = 0; i < n; i++) {
+            const unsigned char c = (unsigned char)s[i];
+            if (c < 0x20 || c == 0x7f || (c == '/' && i > 0 && s[i - 1] == '/')) {
+                return -1;
+            }
+            if (c == '/') {
+                note_slashes(g, 1, i, 0);
+            }
+        }
+        return s[n - 1] == '/' ? -1 : 0;
+    }
+    uint64_t bad = 0;
+    uint64_t prev_last = 0; /* 0x80 when the previous word ended with a slash */
+    for (size_t i = 0; i < n; i += 8) {
+        size_t at = i;
+        uint64_t fresh = ~UINT64_C(0);
+        if (i + 8 > n) {
+            at = n - 8;
+            fresh <<= 8 * (i - at);
+            prev_last = 0; /* the word holds the byte before i: pairs are found inside it */
+        }
+        const uint64_t w = corral_ascii_load64(s + at);
+        const uint64_t slashes = corral_ascii_bytes_equal(w, '/');
+        /* Two slashes in a row, inside this word or across the last one. */
+        bad |= corral_ascii_control_bytes(w) | (slashes & (slashes << 8)) | (slashes & prev_last);
+        note_slashes(g, slashes & fresh, at, 3);
+        prev_last = (slashes >> 56) & 0x80;
+    }
+    return (bad != 0 || s[n - 1] == '/') ? -1 : 0;
+}
+
+#if CORRAL_ASCII_SSE2
+/* The same, sixteen bytes at a time (a resource id is some 150 bytes long). */
+static int cut_segments(const char *s, size_t n, struct segments *g)
+{
+    if (n < 16) {
+        return cut_segments_words(s, n, g);
+    }
+    const __m128i slash = _mm_set1_epi8('/');
+    const __m128i space_minus_one = _mm_set1_epi8(0x1f);
+    const __m128i del = _mm_set1_epi8(0x7f);
+    unsigned bad = 0;
+    unsigned prev_last = 0; /* 1 when the previous block ended with a slash */
+    g->s = s;
+    g->end = n;
+    g->n = 0;
+    for (size_t i = 0; i < n; i += 16) {
+        size_t at = i;
+        unsigned fresh = 0xffffu;
+        if (i + 16 > n) {
+            at = n - 16;
+            fresh = (0xffffu << (i - at)) & 0xffffu;
+            prev_last = 0; /* the block holds the byte before i: pairs are found inside it */
+        }
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + at));
+        const unsigned slashes = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, slash));
+        const __m128i below_space = _mm_cmpeq_epi8(_mm_min_epu8(v, space_minus_one), v);
+        const __m128i control = _mm_or_si128(below_space, _mm_cmpeq_epi8(v, del));
+        bad |= (unsigned)_mm_movemask_epi8(control) | (slashes & (slashes << 1)) |
+               (slashes & prev_last);
+        note_slashes(g, slashes & fresh, at, 0);
+        prev_last = (slashes >> 15) & 1;
+    }
+    return (bad != 0 || s[n - 1] == '/') ? -1 : 0;
+}
+#else
+#define cut_segments cut_segments_words
+#endif
 
 /*
  * Find the top-level resource in an id without copying it. Segment names are
@@ -317,8 +469,7 @@ static enum corral_resource_kind parse_resource(const char *id, size_t len,
                                                 struct resource_layout *lay)
 {
     const struct corral_str t = trim(mkstr(id, len));
-    struct corral_str seg[SEG_KEEP];
-    size_t nseg = 0;
+    struct segments g;
 
     lay->kind = CORRAL_RES_NONE;
     lay->start = t.s;
@@ -331,39 +482,26 @@ static enum corral_resource_kind parse_resource(const char *id, size_t len,
     if (t.s[n - 1] == '/') {
         n--;
     }
-    size_t i = 1;
-    while (i <= n) {
-        const size_t b = i;
-        while (i < n && t.s[i] != '/') {
-            if ((unsigned char)t.s[i] < 0x20 || t.s[i] == 0x7f) {
-                return CORRAL_RES_NONE;
-            }
-            i++;
-        }
-        if (i == b) {
-            return CORRAL_RES_NONE; /* "//", or "/" alone */
-        }
-        if (nseg < SEG_KEEP) {
-            seg[nseg] = mkstr(t.s + b, i - b);
-        }
-        nseg++;
-        i++; /* past the '/' (or past the end) */
-    }
-    if (nseg < 8 || !ieq(seg[0].s, seg[0].len, "subscriptions") ||
-        !ieq(seg[2].s, seg[2].len, "resourcegroups") || !ieq(seg[4].s, seg[4].len, "providers")) {
+    if (cut_segments(t.s, n, &g) != 0) {
         return CORRAL_RES_NONE;
     }
-    lay->res_len = (size_t)(seg[7].s + seg[7].len - t.s);
+    if (g.n < 8 || !SEG_IS(&g, 0, "subscriptions") || !SEG_IS(&g, 2, "resourcegroups") ||
+        !SEG_IS(&g, 4, "providers")) {
+        return CORRAL_RES_NONE;
+    }
+    const struct corral_str seg7 = segment(&g, 7);
+    lay->res_len = (size_t)(seg7.s + seg7.len - t.s);
     lay->vm_len = lay->res_len;
-    if (is_kind(seg, "microsoft.compute", "virtualmachines") ||
-        is_kind(seg, "microsoft.hybridcompute", "machines")) {
+    if (IS_KIND(&g, "microsoft.compute", "virtualmachines") ||
+        IS_KIND(&g, "microsoft.hybridcompute", "machines")) {
         lay->kind = CORRAL_RES_VM;
-    } else if (is_kind(seg, "microsoft.compute", "virtualmachinescalesets") && nseg >= 10 &&
-               ieq(seg[8].s, seg[8].len, "virtualmachines")) {
+    } else if (IS_KIND(&g, "microsoft.compute", "virtualmachinescalesets") && g.n >= 10 &&
+               SEG_IS(&g, 8, "virtualmachines")) {
+        const struct corral_str seg9 = segment(&g, 9);
         lay->kind = CORRAL_RES_VM;
-        lay->vm_len = (size_t)(seg[9].s + seg[9].len - t.s);
-    } else if (is_kind(seg, "microsoft.containerservice", "managedclusters") ||
-               is_kind(seg, "microsoft.kubernetes", "connectedclusters")) {
+        lay->vm_len = (size_t)(seg9.s + seg9.len - t.s);
+    } else if (IS_KIND(&g, "microsoft.containerservice", "managedclusters") ||
+               IS_KIND(&g, "microsoft.kubernetes", "connectedclusters")) {
         lay->kind = CORRAL_RES_CLUSTER;
     } else {
         lay->kind = CORRAL_RES_OTHER;
@@ -377,9 +515,7 @@ static char *lower_dup(corral_arena *arena, const char *s, size_t len)
     if (p == NULL) {
         return NULL;
     }
-    for (size_t i = 0; i < len; i++) {
-        p[i] = (char)to_lower((unsigned char)s[i]);
-    }
+    corral_ascii_copy_lower(p, s, len);
     p[len] = '\0';
     return p;
 }
@@ -426,16 +562,31 @@ int corral_resource_subscription(const char *id, size_t len, struct corral_str *
     static const char prefix[] = "/subscriptions/";
     const size_t plen = sizeof prefix - 1;
     *out = mkstr(NULL, 0);
-    if (t.len <= plen || !ieq(t.s, plen, prefix)) {
+    if (t.len <= plen || !IEQ_LIT(t.s, plen, prefix)) {
         return -1;
     }
+    /* The id runs to the next '/' (or the end), without a control character. */
     size_t e = plen;
+    for (; e + 8 <= t.len; e += 8) {
+        const uint64_t w = corral_ascii_load64(t.s + e);
+        const uint64_t slashes = corral_ascii_bytes_equal(w, '/');
+        const uint64_t controls = corral_ascii_control_bytes(w);
+        if ((slashes | controls) != 0) {
+            const uint64_t first_slash = slashes & -slashes; /* 0 when there is none */
+            if (controls != 0 && (first_slash == 0 || (controls & (first_slash - 1)) != 0)) {
+                return -1; /* a control character before the slash */
+            }
+            e += (size_t)(__builtin_ctzll(slashes) >> 3);
+            goto found;
+        }
+    }
     while (e < t.len && t.s[e] != '/') {
         if ((unsigned char)t.s[e] < 0x20 || t.s[e] == 0x7f) {
             return -1;
         }
         e++;
     }
+found:
     if (e == plen) {
         return -1;
     }
@@ -443,21 +594,54 @@ int corral_resource_subscription(const char *id, size_t len, struct corral_str *
     return 0;
 }
 
-/* Add the entities of a parsed resource; *vm receives the stored vm key when one was added. */
+/* Add a key already in the arena, normalized and NUL-terminated (keys may share their text). */
+static corral_err push_stored(struct corral_entity_set *set, enum corral_entity_type type,
+                              const char *key, size_t len)
+{
+    if (len > UINT32_MAX) {
+        return CORRAL_ERR_TOO_LARGE;
+    }
+    corral_err err = reserve_one(set);
+    if (err != CORRAL_OK) {
+        return err;
+    }
+    struct corral_entity *e = &set->items[set->n++];
+    e->type = type;
+    e->len = (uint32_t)len;
+    e->key = key;
+    return CORRAL_OK;
+}
+
+/*
+ * Add the entities of a parsed resource; *vm receives the stored vm key when
+ * one was added. The id is lower-cased once: the resource, cluster and
+ * (unless it is a scale-set instance) vm keys are the same text.
+ */
 static corral_err add_layout(struct corral_entity_set *set, const struct resource_layout *lay,
                              struct corral_str *vm)
 {
-    const struct corral_str res = mkstr(lay->start, lay->res_len);
-    const struct corral_str vmk = mkstr(lay->start, lay->vm_len);
-    corral_err err = push(set, CORRAL_ENT_RESOURCE, &res, 1, true, NULL);
+    char *res = corral_arena_alloc(set->arena, lay->res_len + 1);
+    if (res == NULL) {
+        return CORRAL_ERR_NOMEM;
+    }
+    corral_ascii_copy_lower(res, lay->start, lay->res_len);
+    res[lay->res_len] = '\0';
+    corral_err err = push_stored(set, CORRAL_ENT_RESOURCE, res, lay->res_len);
     if (err != CORRAL_OK) {
         return err;
     }
     if (lay->kind == CORRAL_RES_VM) {
+        if (lay->vm_len == lay->res_len) {
+            if (vm != NULL) {
+                *vm = mkstr(res, lay->res_len);
+            }
+            return push_stored(set, CORRAL_ENT_VM, res, lay->res_len);
+        }
+        const struct corral_str vmk = mkstr(lay->start, lay->vm_len);
         return push(set, CORRAL_ENT_VM, &vmk, 1, true, vm);
     }
     if (lay->kind == CORRAL_RES_CLUSTER) {
-        return push(set, CORRAL_ENT_CLUSTER, &res, 1, true, NULL);
+        return push_stored(set, CORRAL_ENT_CLUSTER, res, lay->res_len);
     }
     return CORRAL_OK;
 }
@@ -473,6 +657,68 @@ corral_err corral_entities_add_resource(struct corral_entity_set *set, const cha
 
 /* ---- IP addresses ---- */
 
+/*
+ * Dotted-quad IPv4 exactly as inet_pton(AF_INET) reads it: four parts of one
+ * to three decimal digits, each at most 255 and without a leading zero ("0"
+ * is fine, "01" is not), and nothing else. inet_pton costs a copy to a NUL-
+ * terminated buffer and inet_ntop a sprintf; this is the common case, and
+ * test_entities.c checks it against both on many valid and invalid inputs.
+ */
+static bool parse_ipv4(const char *s, size_t len, unsigned char a[4])
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0) {
+            if (i == len || s[i] != '.') {
+                return false;
+            }
+            i++;
+        }
+        const size_t b = i;
+        unsigned v = 0;
+        while (i < len && i - b < 3 && is_digit((unsigned char)s[i])) {
+            v = v * 10 + (unsigned)(s[i] - '0');
+            i++;
+        }
+        if (i == b || v > 255 || (s[b] == '0' && i - b > 1)) {
+            return false;
+        }
+        if (i < len && is_digit((unsigned char)s[i])) {
+            return false; /* a fourth digit */
+        }
+        a[part] = (unsigned char)v;
+    }
+    return i == len;
+}
+
+/* inet_ntop(AF_INET) text of a: "%u.%u.%u.%u". Returns the length. */
+static int format_ipv4(const unsigned char a[4], char out[16])
+{
+    int n = 0;
+    for (int part = 0; part < 4; part++) {
+        const unsigned v = a[part];
+        if (part > 0) {
+            out[n++] = '.';
+        }
+        if (v >= 100) {
+            out[n++] = (char)('0' + v / 100);
+        }
+        if (v >= 10) {
+            out[n++] = (char)('0' + v / 10 % 10);
+        }
+        out[n++] = (char)('0' + v % 10);
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* Loopback, unspecified and link-local IPv4 addresses are never entities. */
+static bool ipv4_is_local(const unsigned char a[4])
+{
+    const bool unspecified = (a[0] | a[1] | a[2] | a[3]) == 0;
+    return unspecified || a[0] == 127 || (a[0] == 169 && a[1] == 254);
+}
+
 int corral_ip_canonical(const char *s, size_t len, char out[46])
 {
     const struct corral_str t = trim(mkstr(s, len));
@@ -480,7 +726,13 @@ int corral_ip_canonical(const char *s, size_t len, char out[46])
     unsigned char a[16];
     int family;
 
-    if (t.len == 0 || t.len >= sizeof buf || memchr(t.s, '\0', t.len) != NULL) {
+    if (t.len == 0 || t.len >= sizeof buf) {
+        return -1;
+    }
+    if (parse_ipv4(t.s, t.len, a)) {
+        return ipv4_is_local(a) ? -1 : format_ipv4(a, out);
+    }
+    if (memchr(t.s, '\0', t.len) != NULL) {
         return -1;
     }
     memcpy(buf, t.s, t.len);
@@ -490,9 +742,7 @@ int corral_ip_canonical(const char *s, size_t len, char out[46])
      * octal-looking IPv4 parts, which is what we want: a zone only means
      * something on link-scoped addresses, and those are excluded anyway.
      */
-    if (inet_pton(AF_INET, buf, a) == 1) {
-        family = AF_INET;
-    } else if (inet_pton(AF_INET6, buf, a) == 1) {
+    if (inet_pton(AF_INET6, buf, a) == 1) {
         static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
         family = AF_INET6;
         if (memcmp(a, mapped, sizeof mapped) == 0) {
@@ -504,16 +754,12 @@ int corral_ip_canonical(const char *s, size_t len, char out[46])
     }
 
     if (family == AF_INET) {
-        const bool unspecified = (a[0] | a[1] | a[2] | a[3]) == 0;
-        if (unspecified || a[0] == 127 || (a[0] == 169 && a[1] == 254)) {
-            return -1;
-        }
-    } else {
-        static const unsigned char zero[15] = {0};
-        const bool low = memcmp(a, zero, sizeof zero) == 0;
-        if ((low && (a[15] == 0 || a[15] == 1)) || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)) {
-            return -1;
-        }
+        return ipv4_is_local(a) ? -1 : format_ipv4(a, out);
+    }
+    static const unsigned char zero[15] = {0};
+    const bool low = memcmp(a, zero, sizeof zero) == 0;
+    if ((low && (a[15] == 0 || a[15] == 1)) || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)) {
+        return -1;
     }
     if (inet_ntop(family, a, out, 46) == NULL) {
         return -1;

@@ -69,6 +69,22 @@ typedef struct corral_json_parser corral_json_parser;
 corral_json_parser *corral_json_parser_new(size_t max_size, unsigned max_depth);
 void corral_json_parser_free(corral_json_parser *parser); /* NULL is a no-op */
 
+/* A member of an object: the node index of the object and of the member's key. */
+struct corral_json_member {
+    uint32_t object;
+    uint32_t key;
+};
+
+/*
+ * The members of the document last parsed by parser whose key begins with
+ * '$' (Json.NET's "$id", "$ref", "$type"...), in document order; *count of
+ * them, 0 before the first parse and after a failed one. Borrowed like the
+ * nodes: valid until the next parse on this parser. Lets a caller that
+ * resolves references visit these few members instead of every member.
+ */
+const struct corral_json_member *corral_json_dollar_members(const corral_json_parser *parser,
+                                                            uint32_t *count);
+
 /* How many readable bytes must follow the input when parse is told it is padded. */
 size_t corral_json_padding(void);
 

@@ -14,8 +14,10 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "ingest/entities.h"
 
@@ -429,6 +431,196 @@ static void expect_subscription(const char *id, const char *want)
     assert_memory_equal(out.s, want, out.len);
 }
 
+/* A small deterministic generator (the tests must fail the same way every run). */
+static uint64_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return *state >> 33;
+}
+
+/*
+ * The resource-id rules as first written, a byte at a time: the reference for
+ * the word-at-a-time parser. Returns the kind; *res_len and *vm_len as
+ * corral_resource_normalize() reports them (through its keys' lengths).
+ */
+static enum corral_resource_kind reference_resource(const char *id, size_t len, size_t *res_len,
+                                                    size_t *vm_len)
+{
+    size_t b0 = 0, e0 = len;
+    while (b0 < e0 && strchr(" \t\n\r\v\f", id[b0]) != NULL && id[b0] != '\0') {
+        b0++;
+    }
+    while (e0 > b0 && strchr(" \t\n\r\v\f", id[e0 - 1]) != NULL && id[e0 - 1] != '\0') {
+        e0--;
+    }
+    const char *t = id + b0;
+    size_t n = e0 - b0;
+    const char *seg[10];
+    size_t seg_len[10];
+    size_t nseg = 0;
+    if (n < 2 || t[0] != '/') {
+        return CORRAL_RES_NONE;
+    }
+    if (t[n - 1] == '/') {
+        n--;
+    }
+    for (size_t i = 1; i <= n;) {
+        const size_t b = i;
+        while (i < n && t[i] != '/') {
+            if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f) {
+                return CORRAL_RES_NONE;
+            }
+            i++;
+        }
+        if (i == b) {
+            return CORRAL_RES_NONE;
+        }
+        if (nseg < 10) {
+            seg[nseg] = t + b;
+            seg_len[nseg] = i - b;
+        }
+        nseg++;
+        i++;
+    }
+#define REF_IS(k, lit) (seg_len[k] == strlen(lit) && strncasecmp(seg[k], lit, seg_len[k]) == 0)
+    if (nseg < 8 || !REF_IS(0, "subscriptions") || !REF_IS(2, "resourcegroups") ||
+        !REF_IS(4, "providers")) {
+        return CORRAL_RES_NONE;
+    }
+    *res_len = (size_t)(seg[7] + seg_len[7] - t);
+    *vm_len = *res_len;
+    if ((REF_IS(5, "microsoft.compute") && REF_IS(6, "virtualmachines")) ||
+        (REF_IS(5, "microsoft.hybridcompute") && REF_IS(6, "machines"))) {
+        return CORRAL_RES_VM;
+    }
+    if (REF_IS(5, "microsoft.compute") && REF_IS(6, "virtualmachinescalesets") && nseg >= 10 &&
+        REF_IS(8, "virtualmachines")) {
+        *vm_len = (size_t)(seg[9] + seg_len[9] - t);
+        return CORRAL_RES_VM;
+    }
+    if ((REF_IS(5, "microsoft.containerservice") && REF_IS(6, "managedclusters")) ||
+        (REF_IS(5, "microsoft.kubernetes") && REF_IS(6, "connectedclusters"))) {
+        return CORRAL_RES_CLUSTER;
+    }
+#undef REF_IS
+    return CORRAL_RES_OTHER;
+}
+
+/* corral_resource_subscription() as first written, a byte at a time. */
+static int reference_subscription(const char *id, size_t len, struct corral_str *out)
+{
+    size_t b = 0, e = len;
+    while (b < e && strchr(" \t\n\r\v\f", id[b]) != NULL && id[b] != '\0') {
+        b++;
+    }
+    while (e > b && strchr(" \t\n\r\v\f", id[e - 1]) != NULL && id[e - 1] != '\0') {
+        e--;
+    }
+    const size_t plen = strlen("/subscriptions/");
+    if (e - b <= plen || strncasecmp(id + b, "/subscriptions/", plen) != 0) {
+        return -1;
+    }
+    size_t at = b + plen;
+    while (at < e && id[at] != '/') {
+        if ((unsigned char)id[at] < 0x20 || id[at] == 0x7f) {
+            return -1;
+        }
+        at++;
+    }
+    if (at == b + plen) {
+        return -1;
+    }
+    out->s = id + b + plen;
+    out->len = at - b - plen;
+    return 0;
+}
+
+/* Random ids from the pieces real ids are made of, in any case, against the reference. */
+static void test_resource_against_reference(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const pieces[] = {
+        "subscriptions", "resourceGroups", "providers", "Microsoft.Compute", "virtualMachines",
+        "virtualMachineScaleSets", "Microsoft.HybridCompute", "machines",
+        "Microsoft.ContainerService", "managedClusters", "Microsoft.Kubernetes",
+        "connectedClusters", "Microsoft.Storage", "storageAccounts", "vm1", "0", "s", "",
+        "a\tb", "x\x7fy", "\x01", "Sample-RG", "caf\xc3\xa9", "extensions", "subscription",
+        "virtualmachine", "microsoft.computer", "20ff7fc3-e762-44dd-bd96-b71116dcdc23",
+        "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "\x1f", "\x20", "\x7e", "\x80",
+        "20ff7fc3-e762-44dd-bd96\x01" "b71116dcdc23", "20ff7fc3\x7f", "s1", "0123456789abcdef0",
+    };
+    const size_t np = sizeof pieces / sizeof *pieces;
+    static const int skeleton[] = {0, -1, 1, -1, 2, -1, -1, -1, -1, -1, -1};
+    uint64_t seed = 7;
+    char id[512];
+    for (int iter = 0; iter < 400000; iter++) {
+        size_t n = 0;
+        if (next_random(&seed) % 8 == 0) {
+            id[n++] = ' ';
+        }
+        const size_t nseg = (size_t)(next_random(&seed) % 12);
+        for (size_t k = 0; k < nseg; k++) {
+            id[n++] = '/';
+            const char *piece = k < 11 && skeleton[k] >= 0 && next_random(&seed) % 8 != 0
+                                    ? pieces[skeleton[k]]
+                                    : pieces[next_random(&seed) % np];
+            if (k == 5 || k == 6 || k == 8) {
+                piece = pieces[3 + next_random(&seed) % 10];
+            }
+            for (size_t c = 0; piece[c] != '\0'; c++) {
+                char ch = piece[c];
+                if (next_random(&seed) % 3 == 0 && ch >= 'a' && ch <= 'z') {
+                    ch = (char)(ch - 'a' + 'A');
+                }
+                id[n++] = ch;
+            }
+        }
+        switch (next_random(&seed) % 6) {
+        case 0:
+            id[n++] = '/';
+            break;
+        case 1:
+            id[n++] = '/';
+            id[n++] = '/';
+            break;
+        case 2:
+            id[n++] = '\n';
+            break;
+        default:
+            break;
+        }
+        size_t want_res = 0, want_vm = 0;
+        const enum corral_resource_kind want = reference_resource(id, n, &want_res, &want_vm);
+        struct corral_str res, vm;
+        const enum corral_resource_kind got = corral_resource_normalize(f->arena, id, n, &res, &vm);
+        if (got != want || (want != CORRAL_RES_NONE &&
+                            (res.len != want_res || vm.len != want_vm || res.s[res.len] != '\0'))) {
+            fail_msg("\"%.*s\": got kind %d (%zu, %zu), want %d (%zu, %zu)", (int)n, id, got,
+                     res.len, vm.len, want, want_res, want_vm);
+        }
+        struct corral_str sub = {NULL, 0};
+        struct corral_str want_sub = {NULL, 0};
+        const int sub_rc = corral_resource_subscription(id, n, &sub);
+        if (sub_rc != reference_subscription(id, n, &want_sub) ||
+            (sub_rc == 0 && (sub.s != want_sub.s || sub.len != want_sub.len))) {
+            fail_msg("\"%.*s\": subscription %d \"%.*s\"", (int)n, id, sub_rc, (int)sub.len,
+                     sub.s != NULL ? sub.s : "");
+        }
+        for (size_t c = 0; c < res.len; c++) {
+            char want_c = id[c + (size_t)(strchr(" ", id[0]) != NULL && id[0] != '\0')];
+            if (want_c >= 'A' && want_c <= 'Z') {
+                want_c = (char)(want_c - 'A' + 'a');
+            }
+            if (res.s[c] != want_c) {
+                fail_msg("\"%.*s\": key byte %zu is '%c'", (int)n, id, c, res.s[c]);
+            }
+        }
+        if (iter % 1000 == 0) {
+            corral_arena_reset(f->arena);
+        }
+    }
+}
+
 static void test_resource_subscription(void **state)
 {
     (void)state;
@@ -613,6 +805,145 @@ static void test_ip_canonical(void **state)
     /* Only len bytes are read. */
     assert_int_equal(corral_ip_canonical("10.0.0.1:8080", 8, out), 8);
     assert_string_equal(out, "10.0.0.1");
+}
+
+/*
+ * corral_ip_canonical() as it was written first, on inet_pton() and
+ * inet_ntop() alone: the reference that the hand-written IPv4 path must
+ * agree with, byte for byte, on every input.
+ */
+static int reference_ip(const char *s, size_t len, char out[46])
+{
+    size_t b = 0;
+    size_t e = s != NULL ? len : 0;
+    while (b < e && strchr(" \t\n\r\v\f", s[b]) != NULL && s[b] != '\0') {
+        b++;
+    }
+    while (e > b && strchr(" \t\n\r\v\f", s[e - 1]) != NULL && s[e - 1] != '\0') {
+        e--;
+    }
+    char buf[46];
+    unsigned char a[16];
+    int family;
+    if (e == b || e - b >= sizeof buf || memchr(s + b, '\0', e - b) != NULL) {
+        return -1;
+    }
+    memcpy(buf, s + b, e - b);
+    buf[e - b] = '\0';
+    if (inet_pton(AF_INET, buf, a) == 1) {
+        family = AF_INET;
+    } else if (inet_pton(AF_INET6, buf, a) == 1) {
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        family = AF_INET6;
+        if (memcmp(a, mapped, sizeof mapped) == 0) {
+            memmove(a, a + 12, 4);
+            family = AF_INET;
+        }
+    } else {
+        return -1;
+    }
+    if (family == AF_INET) {
+        if ((a[0] | a[1] | a[2] | a[3]) == 0 || a[0] == 127 || (a[0] == 169 && a[1] == 254)) {
+            return -1;
+        }
+    } else {
+        static const unsigned char zero[15] = {0};
+        const int low = memcmp(a, zero, sizeof zero) == 0;
+        if ((low && (a[15] == 0 || a[15] == 1)) || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80)) {
+            return -1;
+        }
+    }
+    if (inet_ntop(family, a, out, 46) == NULL) {
+        return -1;
+    }
+    return (int)strlen(out);
+}
+
+static void expect_same_ip(const char *in, size_t len)
+{
+    char got[46], want[46];
+    memset(got, 'x', sizeof got);
+    const int n = corral_ip_canonical(in, len, got);
+    const int m = reference_ip(in, len, want);
+    if (n != m || (n >= 0 && strcmp(got, want) != 0)) {
+        fail_msg("\"%.*s\": got %d \"%s\", inet_pton/inet_ntop say %d \"%s\"", (int)len, in, n,
+                 n >= 0 ? got : "", m, m >= 0 ? want : "");
+    }
+}
+
+/* The hand-written IPv4 parser and formatter against libc, valid and invalid alike. */
+static void test_ip_against_libc(void **state)
+{
+    (void)state;
+    /* Every octet value in every position, and the forms around it. */
+    static const char *const parts[] = {
+        "",    "0",   "00",  "000", "01",  "010", "1",    "9",    "10",  "99",   "100",
+        "199", "200", "249", "250", "255", "256", "260",  "299",  "300", "999",  "1000",
+        "0255", "a",  " 1",  "1 ",  "+1",  "-1",  "0x1", "1e1", "\xd9\xa3", "\0" "1",
+    };
+    const size_t np = sizeof parts / sizeof *parts;
+    char text[64];
+    for (size_t i = 0; i < np; i++) {
+        for (size_t j = 0; j < np; j++) {
+            int n = snprintf(text, sizeof text, "%s.1.%s.2", parts[i], parts[j]);
+            expect_same_ip(text, (size_t)n);
+            n = snprintf(text, sizeof text, "1.%s.3.%s", parts[i], parts[j]);
+            expect_same_ip(text, (size_t)n);
+            n = snprintf(text, sizeof text, "%s.%s", parts[i], parts[j]);
+            expect_same_ip(text, (size_t)n);
+            n = snprintf(text, sizeof text, "::ffff:%s.2.3.%s", parts[i], parts[j]);
+            expect_same_ip(text, (size_t)n);
+        }
+    }
+    for (unsigned v = 0; v < 256; v++) {
+        int n = snprintf(text, sizeof text, "%u.%u.%u.%u", v, 255 - v, v / 3, v);
+        expect_same_ip(text, (size_t)n);
+        n = snprintf(text, sizeof text, "%u.0.0.%u", v, v);
+        expect_same_ip(text, (size_t)n);
+        n = snprintf(text, sizeof text, "169.%u.1.1", v);
+        expect_same_ip(text, (size_t)n);
+    }
+    /* NUL inside, and only len bytes read. */
+    expect_same_ip("1.2.3.4\0", 8);
+    expect_same_ip("1.2.3.\0" "4", 8);
+    expect_same_ip("1.2.3.45", 7);
+    expect_same_ip("1.2.3.4.", 8);
+    expect_same_ip("1.2.3.4..", 9);
+    expect_same_ip(".1.2.3.4", 8);
+    expect_same_ip("1..2.3.4", 8);
+    /* Random text over the characters addresses are made of. */
+    static const char alphabet[] = "0123456789..::::abcdefABCDEFx% /\t\n[]";
+    uint64_t seed = 42;
+    for (int iter = 0; iter < 300000; iter++) {
+        size_t len = (size_t)(next_random(&seed) % 24);
+        for (size_t k = 0; k < len; k++) {
+            text[k] = alphabet[next_random(&seed) % (sizeof alphabet - 1)];
+        }
+        expect_same_ip(text, len);
+    }
+    /* Random dotted quads, near-valid: a digit dropped, doubled or changed. */
+    for (int iter = 0; iter < 100000; iter++) {
+        int n = snprintf(text, sizeof text, "%u.%u.%u.%u", (unsigned)(next_random(&seed) % 300),
+                         (unsigned)(next_random(&seed) % 256), (unsigned)(next_random(&seed) % 256),
+                         (unsigned)(next_random(&seed) % 260));
+        size_t at = (size_t)(next_random(&seed) % (unsigned)n);
+        switch (next_random(&seed) % 4) {
+        case 0:
+            break;
+        case 1:
+            memmove(text + at, text + at + 1, (size_t)n - at);
+            n--;
+            break;
+        case 2:
+            memmove(text + at + 1, text + at, (size_t)n - at + 1);
+            n++;
+            break;
+        default:
+            text[at] = alphabet[next_random(&seed) % 12];
+            break;
+        }
+        expect_same_ip(text, (size_t)n);
+    }
 }
 
 static void test_add_ip(void **state)
@@ -1421,9 +1752,11 @@ int main(void)
         T(test_resource_shapes),
         T(test_resource_scale_sets),
         T(test_resource_rejects),
+        T(test_resource_against_reference),
         T(test_resource_subscription),
         T(test_add_resource),
         T(test_ip_canonical),
+        T(test_ip_against_libc),
         T(test_add_ip),
         T(test_account_samples),
         T(test_account_keys),

@@ -8,6 +8,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -408,6 +410,152 @@ static void parse_lists(void **state)
     assert_int_equal(f, CORRAL_SIG_GEO);
 }
 
+/*
+ * The word-list fast path against the original one. A display name of more
+ * than 64 words takes the original path (each rule cutting the texts into
+ * words as it goes); the padding words "zzq" can be no phrase's word, so
+ * they change no answer, only the path. Both must agree on every row of
+ * Microsoft's reference table and on many variations of them.
+ */
+static uint32_t sig_original_path(const char *type, size_t type_len, const char *name,
+                                  size_t name_len)
+{
+    static char padded[4096 + 70 * 4];
+    if (name_len > 4096) {
+        fail_msg("name too long for the test");
+    }
+    memcpy(padded, name, name_len);
+    size_t n = name_len;
+    for (int i = 0; i < 70; i++) {
+        memcpy(padded + n, " zzq", 4);
+        n += 4;
+    }
+    return corral_signals_from_text(type, type_len, padded, n);
+}
+
+static void expect_same_paths(const char *type, size_t type_len, const char *name,
+                              size_t name_len)
+{
+    const uint32_t fast = corral_signals_from_text(type, type_len, name, name_len);
+    const uint32_t slow = sig_original_path(type, type_len, name, name_len);
+    if (fast != slow) {
+        fail_msg("[%.*s] [%.*s]: word lists say %#x, the original path %#x", (int)type_len, type,
+                 (int)name_len, name, fast, slow);
+    }
+}
+
+static uint64_t next_random(uint64_t *state)
+{
+    *state = *state * 6364136223846793005u + 1442695040888963407u;
+    return *state >> 33;
+}
+
+static void fast_path_agrees(void **state)
+{
+    (void)state;
+    const char *root = getenv("CORRAL_SOURCE_ROOT");
+    char path[4096];
+    snprintf(path, sizeof path, "%s/data/defender-alert-catalog.tsv",
+             root != NULL && root[0] != '\0' ? root : ".");
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fail_msg("%s: cannot open", path);
+    }
+    static char types[2000][160];
+    static char names[2000][320];
+    size_t rows = 0;
+    char line[2048];
+    while (rows < 2000 && fgets(line, sizeof line, f) != NULL) {
+        /* plan \t alert_type \t display_name \t ... */
+        char *t1 = strchr(line, '\t');
+        char *t2 = t1 != NULL ? strchr(t1 + 1, '\t') : NULL;
+        char *t3 = t2 != NULL ? strchr(t2 + 1, '\t') : NULL;
+        if (t3 == NULL) {
+            continue;
+        }
+        snprintf(types[rows], sizeof types[rows], "%.*s", (int)(t2 - t1 - 1), t1 + 1);
+        snprintf(names[rows], sizeof names[rows], "%.*s", (int)(t3 - t2 - 1), t2 + 1);
+        rows++;
+    }
+    fclose(f);
+    assert_true(rows > 500);
+    uint64_t seed = 2024;
+    for (size_t i = 0; i < rows; i++) {
+        expect_same_paths(types[i], strlen(types[i]), names[i], strlen(names[i]));
+        /* The type as a display name and the name as a type: other cuts of the same words. */
+        expect_same_paths(names[i], strlen(names[i]), types[i], strlen(types[i]));
+        for (int m = 0; m < 20; m++) {
+            char type[400];
+            char name[800];
+            const size_t o = (size_t)(next_random(&seed) % rows);
+            snprintf(type, sizeof type, "%s", types[i]);
+            snprintf(name, sizeof name, "%s", names[i]);
+            size_t tl = strlen(type);
+            size_t nl = strlen(name);
+            switch (next_random(&seed) % 6) {
+            case 0: /* case flips in the type */
+                for (size_t j = 0; j < tl; j++) {
+                    if (((type[j] | 0x20) >= 'a' && (type[j] | 0x20) <= 'z') &&
+                        next_random(&seed) % 3 == 0) {
+                        type[j] ^= 0x20;
+                    }
+                }
+                break;
+            case 1: /* case flips in the name */
+                for (size_t j = 0; j < nl; j++) {
+                    if (((name[j] | 0x20) >= 'a' && (name[j] | 0x20) <= 'z') &&
+                        next_random(&seed) % 3 == 0) {
+                        name[j] ^= 0x20;
+                    }
+                }
+                break;
+            case 2: /* a separator or an 's' somewhere */
+                if (nl > 0) {
+                    name[next_random(&seed) % nl] = "_. -s'/S"[next_random(&seed) % 8];
+                }
+                if (tl > 0) {
+                    type[next_random(&seed) % tl] = "_.sS0-Ab"[next_random(&seed) % 8];
+                }
+                break;
+            case 3: /* two rows joined */
+                snprintf(type + tl, sizeof type - tl, "%s", types[o]);
+                snprintf(name + nl, sizeof name - nl, " %s", names[o]);
+                break;
+            case 4: /* cut short */
+                name[nl > 0 ? next_random(&seed) % nl : 0] = '\0';
+                type[tl > 0 ? next_random(&seed) % tl : 0] = '\0';
+                break;
+            default: /* lower-cased type, upper-cased name */
+                for (size_t j = 0; j < tl; j++) {
+                    if (type[j] >= 'A' && type[j] <= 'Z') {
+                        type[j] ^= 0x20;
+                    }
+                }
+                for (size_t j = 0; j < nl; j++) {
+                    if (name[j] >= 'a' && name[j] <= 'z') {
+                        name[j] ^= 0x20;
+                    }
+                }
+                break;
+            }
+            expect_same_paths(type, strlen(type), name, strlen(name));
+        }
+    }
+    /* Phrases at the edges of the texts, plurals, and texts made only of separators. */
+    static const char *const texts[] = {
+        "Tor", "tors", "Tor exit nodes", "exit node Tor", "C2s", "DDoS", "DDOSs", "ddos",
+        "MicroBurst", "Micro Burst", "microbursts", "SSHReset", "IPs", "suspicious IPs",
+        "Suspicious_IPs", "_BF_", "BF", "___", "", " ", "denial-of-service", "coin  miners",
+        "VM_CoinMiners", "K8S", "Base64", "IPv4", "AzureHound", "azurehounds", "NetSPIs",
+    };
+    const size_t nt = sizeof texts / sizeof *texts;
+    for (size_t i = 0; i < nt; i++) {
+        for (size_t j = 0; j < nt; j++) {
+            expect_same_paths(texts[i], strlen(texts[i]), texts[j], strlen(texts[j]));
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -430,6 +578,7 @@ int main(void)
         cmocka_unit_test(display_name_words),
         cmocka_unit_test(bounds_and_empty),
         cmocka_unit_test(parse_lists),
+        cmocka_unit_test(fast_path_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -440,6 +440,55 @@ static void test_ordering(void **state)
     }
 }
 
+/*
+ * The 28-byte form Defender writes ("2020-07-20T18:21:53.6158361Z") has a
+ * fast path of its own; the same text with "+00:00" in place of "Z" takes
+ * the general one and names the same instant. Both must agree on every
+ * variation: valid dates, wrong digits and separators, out-of-range fields,
+ * leap days and leap seconds.
+ */
+static void test_fast_form_agrees(void **state)
+{
+    (void)state;
+    static const char *const seeds[] = {
+        "2020-07-20T18:21:53.6158361Z", "0001-01-01T00:00:00.0000000Z",
+        "9999-12-31T23:59:59.9999999Z", "2024-02-29T12:00:00.5000000Z",
+        "2023-02-29T12:00:00.5000000Z", "2000-02-29T00:00:00.0000001Z",
+        "1900-02-29T00:00:00.0000001Z", "2016-12-31T23:59:60.1234567Z",
+        "2020-13-01T00:00:00.0000000Z", "2020-00-10T00:00:00.0000000Z",
+        "2020-04-31T00:00:00.0000000Z", "2020-01-01T24:00:00.0000000Z",
+        "2020-01-01T23:60:00.0000000Z", "0000-01-01T00:00:00.0000000Z",
+    };
+    static const char noise[] = "0123456789:-.,TtZz +/\x7f\xc3";
+    uint64_t seed = 1;
+    for (size_t i = 0; i < sizeof seeds / sizeof *seeds; i++) {
+        for (int m = 0; m < 20000; m++) {
+            char fast[29];
+            char general[34];
+            memcpy(fast, seeds[i], 28);
+            if (m > 0) {
+                /* One to three bytes changed, anywhere but the 'Z'. */
+                int changes = 1 + (int)((seed >> 40) % 3);
+                for (int c = 0; c < changes; c++) {
+                    seed = seed * 6364136223846793005u + 1442695040888963407u;
+                    size_t at = (size_t)((seed >> 33) % 27);
+                    fast[at] = noise[(seed >> 20) % (sizeof noise - 1)];
+                }
+            }
+            memcpy(general, fast, 27);
+            memcpy(general + 27, "+00:00", 6);
+            corral_time a = 111;
+            corral_time b = 111;
+            int ra = corral_time_parse(fast, 28, &a);
+            int rb = corral_time_parse(general, 33, &b);
+            if (ra != rb || a != b) {
+                fail_msg("\"%.28s\": %d %lld, with +00:00: %d %lld", fast, ra, (long long)a, rb,
+                         (long long)b);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +503,7 @@ int main(void)
         cmocka_unit_test(test_matches_timegm),
         cmocka_unit_test(test_days_from_civil),
         cmocka_unit_test(test_ordering),
+        cmocka_unit_test(test_fast_form_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
