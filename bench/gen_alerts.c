@@ -978,7 +978,7 @@ struct alert {
     const char *agent_id; /* LogAnalytics identifier when the alert comes from an agent */
     const char *correlation_key;
     const char *alert_uri;
-    int detail; /* 0 terse, 1 usual, 2 rich: how many optional entities and properties */
+    int detail;  /* 0 terse, 1 usual, 2 rich: how many optional entities and properties */
     int minimal; /* a terse alert with a bare envelope: no correlation key, no AAD identifier,
                   * at most 2 extended properties (--detail-mix) */
     int with_links;
@@ -2722,26 +2722,27 @@ static uint8_t draw_shape(struct rng *r, int shape_opt)
 
 static void usage(FILE *f)
 {
-    fputs("usage: gen_alerts [--count N] [--shape rest|export|sentinel|mixed] [--seed S]\n"
-          "                  [--scopes K] [--span-days D] [--attacks M] [--catalog PATH]\n"
-          "                  [--lifetime-days L] [--detail-mix [M,]T,U,R]\n"
-          "Writes N realistic Defender for Cloud alerts as NDJSON on stdout (deterministic for a "
-          "seed).\n"
-          "  --count N       alerts to write, attack stories included (default 1000)\n"
-          "  --shape S       input shape; mixed = 40% export, 30% sentinel, 30% rest (default)\n"
-          "  --seed S        PRNG seed (default 1)\n"
-          "  --scopes K      tenants, each with one subscription and its entity pools (default 8)\n"
-          "  --span-days D   start times spread over D days from 2025-01-06 (default 30)\n"
-          "  --attacks M     multi-alert attack stories sharing entities (default 0)\n"
-          "  --lifetime-days L  each pool entity (user, ip, vm, resource...) is active for at most\n"
-          "                  L days, then replaced by a new one at the same popularity, so state\n"
-          "                  does not grow with the span (default 0: entities live forever)\n"
-          "  --detail-mix [M,]T,U,R  percent of minimal, terse, usual and rich alerts (default\n"
-          "                  0,55,35,10); a minimal alert is a terse one with a bare envelope\n"
-          "                  (no correlation key, no AAD identifier, 1 extended property)\n"
-          "  --catalog PATH  Microsoft's alert reference table (default "
-          "data/defender-alert-catalog.tsv)\n",
-          f);
+    fputs(
+        "usage: gen_alerts [--count N] [--shape rest|export|sentinel|mixed] [--seed S]\n"
+        "                  [--scopes K] [--span-days D] [--attacks M] [--catalog PATH]\n"
+        "                  [--lifetime-days L] [--detail-mix [M,]T,U,R]\n"
+        "Writes N realistic Defender for Cloud alerts as NDJSON on stdout (deterministic for a "
+        "seed).\n"
+        "  --count N       alerts to write, attack stories included (default 1000)\n"
+        "  --shape S       input shape; mixed = 40% export, 30% sentinel, 30% rest (default)\n"
+        "  --seed S        PRNG seed (default 1)\n"
+        "  --scopes K      tenants, each with one subscription and its entity pools (default 8)\n"
+        "  --span-days D   start times spread over D days from 2025-01-06 (default 30)\n"
+        "  --attacks M     multi-alert attack stories sharing entities (default 0)\n"
+        "  --lifetime-days L  each pool entity (user, ip, vm, resource...) is active for at most\n"
+        "                  L days, then replaced by a new one at the same popularity, so state\n"
+        "                  does not grow with the span (default 0: entities live forever)\n"
+        "  --detail-mix [M,]T,U,R  percent of minimal, terse, usual and rich alerts (default\n"
+        "                  0,55,35,10); a minimal alert is a terse one with a bare envelope\n"
+        "                  (no correlation key, no AAD identifier, 1 extended property)\n"
+        "  --catalog PATH  Microsoft's alert reference table (default "
+        "data/defender-alert-catalog.tsv)\n",
+        f);
 }
 
 static unsigned long long parse_num(const char *opt, const char *s, unsigned long long max)
@@ -2770,9 +2771,9 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        static const char *const known[] = {"--count",   "--seed",    "--scopes", "--span-days",
-                                            "--attacks", "--catalog", "--shape",
-                                            "--lifetime-days", "--detail-mix"};
+        static const char *const known[] = {"--count",     "--seed",          "--scopes",
+                                            "--span-days", "--attacks",       "--catalog",
+                                            "--shape",     "--lifetime-days", "--detail-mix"};
         int is_known = 0;
         for (size_t k = 0; k < ARRAY_LEN(known); k++) {
             is_known |= strcmp(opt, known[k]) == 0;
@@ -2893,6 +2894,7 @@ int main(int argc, char **argv)
         if (g->lifetime_ticks > 0) {
             t0 = g->span_start + (int64_t)(rng_unit(&g->rng) * (double)g->span_ticks);
         }
+        g->strpool_used = 0; /* draw_picks may build VMs to match the OS; keep only indexes */
         draw_picks(g, scope, t->os, t0, &st->picks);
         st->picks.force_account = 1;
         st->picks.force_ip = 1;

@@ -54,16 +54,16 @@ corral_err corral_chain_find(struct corral_ealert *const *alerts, uint32_t n, ui
 {
     *count = 0;
     /* Most components cannot hold a chain at all: 2+ plans and 2+ stages are needed. */
-    uint32_t plans = 0, stage_union = 0;
+    uint32_t plan_union = 0, stage_union = 0;
     for (uint32_t i = 0; i < n; i++) {
         if (alerts[i]->a.stages != 0) {
             stage_union |= alerts[i]->a.stages;
             if (alerts[i]->a.plan != CORRAL_PLAN_UNKNOWN) {
-                plans |= 1u << alerts[i]->a.plan;
+                plan_union |= 1u << alerts[i]->a.plan;
             }
         }
     }
-    if (__builtin_popcount(plans) < 2 || __builtin_popcount(stage_union) < 2) {
+    if (__builtin_popcount(plan_union) < 2 || __builtin_popcount(stage_union) < 2) {
         return CORRAL_OK;
     }
     /* Only staged alerts can join; keep their indexes. */

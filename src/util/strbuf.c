@@ -115,12 +115,22 @@ void corral_strbuf_json_str(struct corral_strbuf *sb, const char *s, size_t len)
     }
     char *o = sb->data + sb->len;
     *o++ = '"';
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
-            *o++ = (char)c;
-            continue;
+    size_t i = 0;
+    while (i < len) {
+        /* Copy the run of bytes that need no escape in one go. */
+        size_t run = i;
+        while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\') {
+            run++;
         }
+        if (run > i) {
+            memcpy(o, s + i, run - i);
+            o += run - i;
+            i = run;
+            if (i == len) {
+                break;
+            }
+        }
+        unsigned char c = (unsigned char)s[i++];
         *o++ = '\\';
         switch (c) {
         case '"':
