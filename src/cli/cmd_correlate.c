@@ -21,6 +21,7 @@
 #include "model/incident_json.h"
 #include "model/incident_text.h"
 #include "rules/rules_file.h"
+#include "util/hashmap.h"
 #include "util/strbuf.h"
 
 static const char help[] =
@@ -44,6 +45,9 @@ static const char help[] =
     "  --rules FILE              add the rules of FILE to the built-in ones; a rule\n"
     "                            whose kind is built in replaces it (repeatable)\n"
     "  --no-builtin-rules        use only the --rules files, not the 24 built-in kinds\n"
+    "  --shard I/N               correlate only the scopes of shard I of N (by a hash of\n"
+    "                            the scope): N runs, one per shard, together give exactly\n"
+    "                            the incidents of one run, since scopes never meet\n"
     "  --window DURATION         the session window of every rule, e.g. 24h, 90m, 2d\n"
     "                            (default: each rule's own, 24h for the built-ins)\n"
     "  --lateness DURATION       how late an alert may arrive (default 24h)\n"
@@ -92,6 +96,8 @@ struct correlate_ctx {
     uint64_t skip_other;
     /* Progress. */
     int progress;
+    /* --shard I/N: this run owns the scopes whose hash is I modulo N. */
+    uint64_t shard, shards, other_shards;
     const struct corral_ingest_stats *stats;
     off_t file_size;
     const char *file_name;
@@ -129,6 +135,11 @@ static void on_alert(void *p, const struct corral_alert *alert, size_t line)
 {
     (void)line;
     struct correlate_ctx *ctx = p;
+    if (ctx->shards > 1 &&
+        corral_hash(alert->scope, strlen(alert->scope), 0) % ctx->shards != ctx->shard) {
+        ctx->other_shards++;
+        return;
+    }
     if (ctx->engine_err == CORRAL_OK) {
         ctx->engine_err = corral_engine_add(ctx->engine, alert);
     }
@@ -206,6 +217,11 @@ static void print_stats(const struct correlate_ctx *ctx, const struct corral_ing
             (unsigned long long)in->alerts, secs > 0 ? (double)in->alerts / secs : 0.0,
             (double)in->bytes / 1e6, secs);
     fprintf(stderr, "alerts correlated: %llu\n", (unsigned long long)es.alerts);
+    if (ctx->shards > 1) {
+        fprintf(stderr, "  left to other shards: %llu (this is shard %llu of %llu)\n",
+                (unsigned long long)ctx->other_shards, (unsigned long long)ctx->shard,
+                (unsigned long long)ctx->shards);
+    }
     fprintf(stderr, "skipped:\n");
     fprintf(stderr, "  rejected (bad records):  %llu\n", (unsigned long long)in->rejected);
     fprintf(stderr, "  duplicates:              %llu\n", (unsigned long long)es.duplicates);
@@ -233,11 +249,12 @@ int corral_cmd_correlate(int argc, char **argv)
 {
     enum {
         OPT_RULES = 256, OPT_WINDOW, OPT_LATENESS, OPT_FORMAT, OPT_STREAM, OPT_PROGRESS,
-        OPT_NO_PROGRESS, OPT_NO_BUILTIN
+        OPT_NO_PROGRESS, OPT_NO_BUILTIN, OPT_SHARD
     };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, OPT_RULES},
         {"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
+        {"shard", required_argument, NULL, OPT_SHARD},
         {"window", required_argument, NULL, OPT_WINDOW},
         {"lateness", required_argument, NULL, OPT_LATENESS},
         {"format", required_argument, NULL, OPT_FORMAT},
@@ -255,6 +272,7 @@ int corral_cmd_correlate(int argc, char **argv)
     int n_rule_files = 0;
     corral_time window = 0;
     int builtin = 1;
+    unsigned long shard = 0, shards = 1;
     struct corral_engine_opts eopts = {.lateness = CORRAL_DEFAULT_LATENESS, .stream = 0};
     enum corral_incident_format format = CORRAL_FORMAT_CORRAL;
     int text = 0;
@@ -270,6 +288,16 @@ int corral_cmd_correlate(int argc, char **argv)
             }
             rule_files[n_rule_files++] = optarg;
             break;
+        case OPT_SHARD: {
+            char *slash = NULL;
+            shard = strtoul(optarg, &slash, 10);
+            shards = (slash != NULL && *slash == '/') ? strtoul(slash + 1, NULL, 10) : 0;
+            if (slash == optarg || shards == 0 || shards > 4096 || shard >= shards) {
+                fprintf(stderr, "corral correlate: --shard takes I/N with 0 <= I < N <= 4096\n");
+                return CORRAL_EXIT_ERROR;
+            }
+            break;
+        }
         case OPT_NO_BUILTIN:
             builtin = 0;
             break;
@@ -338,6 +366,8 @@ int corral_cmd_correlate(int argc, char **argv)
         return CORRAL_EXIT_ERROR;
     }
     ctx->report.quiet = opts.quiet;
+    ctx->shard = shard;
+    ctx->shards = shards;
     ctx->format = format;
     ctx->text = text;
     ctx->stream = eopts.stream;

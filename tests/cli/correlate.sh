@@ -102,4 +102,14 @@ tac "$sample" >"$work/reversed"
 "$corral" correlate --lateness 60d "$sample" >"$work/fwd.out" 2>/dev/null
 check "arrival order does not matter (reversed input, 60d lateness)" 'cmp -s "$work/rev.out" "$work/fwd.out"'
 
+# Sharding: scopes never meet, so three shards together give exactly the incidents of one run.
+for i in 0 1 2; do
+    "$corral" correlate --shard "$i/3" "$sample" >"$work/shard$i" 2>/dev/null
+done
+check "--shard: three shards give the same incidents as one run, none twice" \
+    '[ "$(cat "$work/shard0" "$work/shard1" "$work/shard2" | sort)" = "$(sort "$work/batch")" ] && [ -s "$work/shard0" ] && [ -s "$work/shard1" ]'
+"$corral" correlate --shard 3/3 "$sample" >/dev/null 2>&1
+status=$?
+check "--shard: a shard outside 0..N-1 is a usage error" '[ $status -eq 2 ]'
+
 echo "1..$n"
