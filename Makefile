@@ -8,7 +8,7 @@ WERROR     ?= 0
 FUZZ_SECONDS ?= 20
 MESON_FLAGS = $(if $(filter 1,$(WERROR)),-Dwerror=true,)
 
-.PHONY: all deps build run test test-unit test-asan test-fuzz bench clean
+.PHONY: all deps build run test serve bench-api test-unit test-asan test-fuzz bench clean
 
 all: build
 
@@ -25,6 +25,21 @@ build: deps $(BUILD)/build.ninja
 # attacks among the noise): every incident found, each with its why.
 run: build
 	$(BUILD)/corral correlate --format text --stats examples/alerts.ndjson
+
+# The incident service on the bundled sample: a fresh database in $(BUILD)/,
+# an admin token in $(BUILD)/serve.token, the sample posted once the server
+# is up; serves on 127.0.0.1:8080 until Ctrl-C (docs/api/README.md).
+serve: build
+	@rm -f $(BUILD)/serve.db $(BUILD)/serve.db-wal $(BUILD)/serve.db-shm
+	@umask 077; $(BUILD)/corral token create --db $(BUILD)/serve.db --role admin --scope '*' >$(BUILD)/serve.token
+	@(sleep 1; curl -s -H "Authorization: Bearer $$(cat $(BUILD)/serve.token)" \
+	    --data-binary @examples/alerts.ndjson http://127.0.0.1:8080/api/v1/alerts; echo; \
+	  echo "try: curl -s -H \"Authorization: Bearer \$$(cat $(BUILD)/serve.token)\" http://127.0.0.1:8080/api/v1/incidents") &
+	$(BUILD)/corral serve --db $(BUILD)/serve.db --listen 127.0.0.1:8080
+
+# Load benchmark of the service: ingest through HTTP while queries run.
+bench-api: build
+	bench/api/run $(BUILD)
 
 $(ASAN_BUILD)/build.ninja:
 	CC=clang CXX=clang++ meson setup $(ASAN_BUILD) --buildtype=debug \
@@ -58,6 +73,7 @@ test: deps
 
 bench: build
 	bench/run $(BUILD)
+	bench/api/run $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) .test-results

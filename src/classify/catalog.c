@@ -10,9 +10,12 @@
  *   '#' comment lines are fine; lines have no length limit (the file has one,
  *   CATALOG_MAX_BYTES).
  * - Look up. Every alert goes through corral_catalog_classify, so types are
- *   found through a hash table (open addressing, FNV-1a over the lower-cased
- *   type, linear probing). Microsoft's types are case-sensitive in practice,
- *   but nothing is lost by matching case-insensitively. One type can have
+ *   found through a hash table (open addressing, a multiplicative hash of the
+ *   lower-cased type taken eight bytes at a time, linear probing), and the
+ *   plan rules on the product component and the type's prefix run only when
+ *   they decide something: for a type of several rows, or one not in the
+ *   table. Microsoft's types are case-sensitive in practice, but nothing is
+ *   lost by matching case-insensitively. One type can have
  *   several rows (the same detection under several plans, or several
  *   display names): the rows of a type are kept together, in file order, and
  *   the row is chosen per alert as incidents.md "Plan" says.

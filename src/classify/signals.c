@@ -316,9 +316,8 @@ static bool rule_matches(const struct rule *r, const char *type, size_t type_len
  * rule is skipped at once when no text word has its phrase's first word's
  * initial and length (or, for a code fragment, when a character of it is
  * missing from the alertType), and only the phrases that remain are cut into
- * words.
- * The answers are those of rule_matches() for every input; test_signals.c
- * compares the two on every catalog row and many variations.
+ * words. The answers are those of rule_matches() for every input;
+ * test_signals.c compares the two on every catalog row and many variations.
  */
 #define MAX_WORDS 64
 #define MAX_PHRASE_WORDS 16

@@ -17,5 +17,8 @@ int corral_cmd_catalog(int argc, char **argv);
 int corral_cmd_correlate(int argc, char **argv);
 int corral_cmd_explain(int argc, char **argv);
 int corral_cmd_rules(int argc, char **argv);
+int corral_cmd_serve(int argc, char **argv);
+int corral_cmd_token(int argc, char **argv);
+int corral_cmd_incidents(int argc, char **argv);
 
 #endif

@@ -25,6 +25,9 @@ static const char usage[] =
     "  rules list            show the loaded correlation rules\n"
     "  catalog build FILE    resolve Microsoft's alert reference into alert-types.tsv\n"
     "  catalog lookup TYPE   show the plan, signals and tactics corral gives an alert type\n"
+    "  serve                 run the incident service (HTTP API on a SQLite database)\n"
+    "  token create|list|revoke   manage the service's API tokens\n"
+    "  incidents list|show|set-status   read and manage the service's incidents\n"
     "\n"
     "Options:\n"
     "  -h, --help            show this help, or a command's help: corral COMMAND --help\n"
@@ -61,6 +64,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "catalog") == 0) {
         return corral_cmd_catalog(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "serve") == 0) {
+        return corral_cmd_serve(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "token") == 0) {
+        return corral_cmd_token(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "incidents") == 0) {
+        return corral_cmd_incidents(argc - 1, argv + 1);
     }
     fprintf(stderr, "corral: unknown command '%s'\n\n%s", cmd, usage);
     return CORRAL_EXIT_ERROR;

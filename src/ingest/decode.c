@@ -275,8 +275,8 @@ static const struct keyname ident_keys[] = {
  * are looked up millions of times a second, most of them to learn that we do
  * not read them. A key's length and four of its bytes (its first two and its
  * last two, each with bit 0x20 set so that case does not matter; the names
- * of each table differ in those) are packed into
- * one word and multiplied by the table's seed; the top bits pick a bucket.
+ * of each table differ in those) are packed into one word and multiplied by
+ * the table's seed; the top bits pick a bucket.
  * corral_decoder_new() tries seeds in a fixed order until the table's names
  * land in distinct buckets, so a lookup is one hash, one bucket and at most
  * one comparison, with no probing: a key that is not in the table fails on
@@ -301,6 +301,7 @@ struct khash {
     uint8_t bucket[KH_BUCKETS]; /* index into names, or KH_EMPTY */
     struct kname names[KH_NAMES];
 };
+
 /*
  * What corral_entities_key_names_ip() said about recent extendedProperties
  * keys. A stream repeats the same few keys in every alert, and splitting a key
@@ -467,7 +468,8 @@ static int khash_build(struct khash *h, const struct keyname *tab, size_t n)
  * where a byte may differ from the name only in bit 0x20 and only where the
  * name has a letter (so 'T' matches 't', but '\r' never matches '-').
  */
-static int key_equal(const struct kname *e, const char *key, size_t len)
+static inline __attribute__((always_inline)) int key_equal(const struct kname *e, const char *key,
+                                                           size_t len)
 {
     if (len < 8) {
         return ((load_short(key, len) ^ e->short_name) & ~e->short_mask) == 0;
@@ -488,7 +490,8 @@ static int key_equal(const struct kname *e, const char *key, size_t len)
 }
 
 /* The field a key names (case-insensitive), or -1. */
-static inline __attribute__((always_inline)) int lookup(const struct khash *h, const char *key, size_t len)
+static inline __attribute__((always_inline)) int lookup(const struct khash *h, const char *key,
+                                                        size_t len)
 {
     if (len == 0 || len > KEY_MAX) {
         return -1;
@@ -641,9 +644,8 @@ struct recent {
 static int seen_recently(struct recent *r, struct corral_str s, int nocase)
 {
     for (uint32_t i = 0; i < r->n && i < RECENT; i++) {
-        if (r->s[i].len == s.len &&
-            (nocase ? corral_ascii_equal_nocase(r->s[i].s, s.s, s.len)
-                    : memcmp(r->s[i].s, s.s, s.len) == 0)) {
+        if (r->s[i].len == s.len && (nocase ? corral_ascii_equal_nocase(r->s[i].s, s.s, s.len)
+                                            : memcmp(r->s[i].s, s.s, s.len) == 0)) {
             return 1;
         }
     }
@@ -672,8 +674,9 @@ struct actx {
     struct corral_str dangling[DANGLING_SHOWN];
     /* outcome */
     int nomem;
-    struct corral_diag error;
     unsigned n_warn;
+    /* Not zeroed per alert (decode_alert() clears up to here): reject() and warn() fill them. */
+    struct corral_diag error;
     struct corral_diag warn[MAX_WARNINGS];
 };
 
@@ -1118,21 +1121,6 @@ static int add_entity(struct actx *a, struct wdoc *d, uint32_t obj, const uint32
     return 0;
 }
 
-/* Whether object obj has a member "type" (any case) whose value is a string. */
-static int has_type(const jnode *nodes, uint32_t obj)
-{
-    uint32_t j = obj + 1;
-    for (uint32_t m = 0; m < nodes[obj].len; m++) {
-        const jnode *k = &nodes[j];
-        if (k->len == 4 && (k->v.s[0] | 0x20) == 't' && (k->v.s[1] | 0x20) == 'y' &&
-            (k->v.s[2] | 0x20) == 'p' && (k->v.s[3] | 0x20) == 'e') {
-            return nodes[j + 1].type == CORRAL_JSON_STRING;
-        }
-        j = nodes[j + 1].next;
-    }
-    return 0;
-}
-
 /*
  * Walk node i and everything nested in it (following $refs), adding the keys
  * of each entity object once. An object met again while it is still on the
@@ -1180,11 +1168,13 @@ static int walk(struct actx *a, struct wdoc *d, uint32_t i, unsigned depth)
     }
     *mark = MARK_PATH;
 
-    /* Only entity objects (those with a Type) need their fields; others are only walked. */
+    /*
+     * Entity objects are those whose (first) Type is a string. Nearly every
+     * object walked is one, so its fields are read in one pass, without a
+     * first pass that looks for the Type alone.
+     */
     uint32_t f[E_COUNT] = {0};
-    if (has_type(nodes, i)) {
-        scan_members(nodes, i, &a->dec->entity_keys, f, NULL);
-    }
+    scan_members(nodes, i, &a->dec->entity_keys, f, NULL);
     if (str_at(nodes, f[E_TYPE]).len > 0) {
         if (++a->n_objects > MAX_ENTITIES) {
             return reject(a, CORRAL_ERR_TOO_LARGE, "more than %u entities", MAX_ENTITIES);
@@ -1608,7 +1598,10 @@ static int parse_column(struct actx *a, const jnode *nodes, uint32_t v, struct c
     memcpy(buf, text.s, text.len);
     memset(buf + text.len, 0, pad);
     struct corral_diag dg;
-    memset(&dg, 0, sizeof dg);
+    dg.code = CORRAL_OK; /* every failure fills it whole; only the fields read are cleared */
+    dg.line = 0;
+    dg.col = 0;
+    dg.msg[0] = '\0';
     corral_err err = corral_json_parse(a->dec->column, buf, text.len, 1, doc, &dg);
     if (err == CORRAL_ERR_NOMEM) {
         return oom(a);
@@ -1727,10 +1720,8 @@ static const struct spelling severity_spellings[] = {
 };
 
 static const struct spelling status_spellings[] = {
-    {"Active", 6, CORRAL_STATUS_ACTIVE},
-    {"New", 3, CORRAL_STATUS_ACTIVE},
-    {"Resolved", 8, CORRAL_STATUS_RESOLVED},
-    {"InProgress", 10, CORRAL_STATUS_INPROGRESS},
+    {"Active", 6, CORRAL_STATUS_ACTIVE},       {"New", 3, CORRAL_STATUS_ACTIVE},
+    {"Resolved", 8, CORRAL_STATUS_RESOLVED},   {"InProgress", 10, CORRAL_STATUS_INPROGRESS},
     {"Dismissed", 9, CORRAL_STATUS_DISMISSED},
 };
 
@@ -1949,7 +1940,7 @@ static corral_err decode_alert(struct rctx *r, uint32_t obj, uint32_t *f, int fr
 {
     corral_decoder *dec = r->dec;
     struct actx a;
-    memset(&a, 0, offsetof(struct actx, warn));
+    memset(&a, 0, offsetof(struct actx, error));
     a.dec = dec;
     a.sink = r->sink;
     a.source = r->source;
@@ -2144,7 +2135,10 @@ corral_err corral_decode(corral_decoder *decoder, const char *source, const char
     struct rctx r = {decoder, sink, source, NULL, line, 0};
     struct corral_json_doc doc;
     struct corral_diag dg;
-    memset(&dg, 0, sizeof dg);
+    dg.code = CORRAL_OK; /* every failure fills it whole; only the fields read are cleared */
+    dg.line = 0;
+    dg.col = 0;
+    dg.msg[0] = '\0';
     corral_err err = corral_json_parse(decoder->record, buf, len, padded, &doc, &dg);
     if (err == CORRAL_ERR_NOMEM) {
         return err;

@@ -21,6 +21,9 @@
 
 using namespace simdjson;
 
+/* flatten() reads the DOM tape as simdjson 1.0 and later write it (test_json.c checks it). */
+static_assert(SIMDJSON_VERSION_MAJOR >= 1, "the tape walk needs simdjson 1.0 or later");
+
 /* A container being filled while the tape is walked: its node and members so far. */
 struct open_container {
     uint32_t node;

@@ -101,7 +101,8 @@ static inline unsigned two_digits(const unsigned char *p)
 /*
  * The form Defender writes, "YYYY-MM-DDTHH:MM:SS.fffffffZ" (28 bytes), read a
  * word at a time: the separators are checked against a template and the 21
- * digits all at once, then the fields are taken out byte by byte. Returns 0
+ * digits all at once, then the fields are combined two digits at a time (the
+ * fraction's seven at once). Returns 0
  * with *out set, or 1 when the text is anything else or anything unusual
  * (a bad digit or separator, a field out of range, a leap second): the
  * general parser below then decides, so this path only ever agrees with it.

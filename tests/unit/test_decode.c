@@ -1043,6 +1043,205 @@ static void extended_properties_ips(void **state)
                   ",'ExtendedProperties':{'SourceIP':'203.0.113.2'}}");
         assert_entity(one_alert(f), "ip", "203.0.113.2");
     }
+    /* The word "IP" (any case) anywhere in keys of every length up to 40 bytes. */
+    static const char *const spellings[] = {"IP", "ip", "Ip"}; /* "iP" is two words: i, P */
+    for (int before = 0; before < 16; before++) {
+        for (int after = 0; after < 12; after++) {
+            char key[64];
+            char record[256];
+            size_t n = 0;
+            for (int i = 0; i < before; i++) { /* "aaa " then the word: at every position */
+                key[n++] = 'a';
+            }
+            if (before > 0) {
+                key[n++] = ' ';
+            }
+            memcpy(key + n, spellings[(before + after) % 3], 2);
+            n += 2;
+            for (int i = 0; i < after; i++) {
+                key[n++] = i % 2 == 0 ? ' ' : 'b';
+            }
+            key[n] = '\0';
+            snprintf(record, sizeof record,
+                     "{'SystemAlertId':'x4','AlertType':'VM_X'," START
+                     ",'ExtendedProperties':{'%s':'198.51.100.%d','zip%s':'198.51.100.1'}}",
+                     key, before * 12 + after + 2, key + (before > 0 ? 1 : 0));
+            decode(f, record);
+            a = one_alert(f);
+            char want[32];
+            snprintf(want, sizeof want, "198.51.100.%d", before * 12 + after + 2);
+            assert_entity(a, "ip", want);
+        }
+    }
+}
+
+/*
+ * The decoder remembers the classification of types the catalog does not
+ * know, and the tactics of intent strings; remembering must never change an
+ * answer. The same alerts decoded in another order, with other alerts in
+ * between, and with far more distinct texts than the memos hold, must come
+ * out as a fresh decoder decodes them one by one.
+ */
+static void memos_change_nothing(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const types[] = {"Foo_TorThing", "VM_NewMinerV2", "KV_Unseen", "", "X"};
+    static const char *const names[] = {"Access from a Tor exit node", "Digital currency mining",
+                                        "Brute force attack", "", "Possible exploitation"};
+    static const char *const components[] = {"", "Storage", "KeyVaults", "vm"};
+    static const char *const intents[] = {"Execution", "PreAttack, Impact",
+                                          "[\\'Discovery\\', \\'Pre Attack\\']", "Unknown",
+                                          "Probing"};
+    struct expected {
+        enum corral_plan plan;
+        uint32_t signals, tactics;
+    } want[5][5][4];
+    char record[1024];
+    /* What a fresh decoder says about each combination, decoded alone. */
+    for (int t = 0; t < 5; t++) {
+        for (int n = 0; n < 5; n++) {
+            for (int c = 0; c < 4; c++) {
+                corral_decoder *fresh = corral_decoder_new(f->catalog, NULL);
+                assert_non_null(fresh);
+                corral_decoder *saved = f->dec;
+                f->dec = fresh;
+                snprintf(record, sizeof record,
+                         "{'SystemAlertId':'m','AlertType':'%s','AlertDisplayName':'%s',"
+                         "'ProductComponentName':'%s','Intent':'%s'," START "}",
+                         types[t], names[n], components[c], intents[(t + n + c) % 5]);
+                decode(f, record);
+                const struct got_alert *a = one_alert(f);
+                want[t][n][c] = (struct expected){a->plan, a->signals, a->tactics};
+                f->dec = saved;
+                corral_decoder_free(fresh);
+            }
+        }
+    }
+    /* One decoder, every combination many times in a scrambled order, with noise between. */
+    uint64_t seed = 5;
+    for (int i = 0; i < 3000; i++) {
+        seed = seed * 6364136223846793005u + 1442695040888963407u;
+        const int t = (int)((seed >> 33) % 5);
+        const int n = (int)((seed >> 40) % 5);
+        const int c = (int)((seed >> 50) % 4);
+        if (i % 3 == 0) { /* a distinct unknown type and intent: the memos fill and collide */
+            snprintf(record, sizeof record,
+                     "{'SystemAlertId':'n','AlertType':'Noise_%d','AlertDisplayName':'Tor %d',"
+                     "'Intent':'Exfiltration,%d'," START "}",
+                     i, i, i);
+            decode(f, record);
+            assert_int_equal(one_alert(f)->signals, CORRAL_SIG_GEO);
+        }
+        snprintf(record, sizeof record,
+                 "{'SystemAlertId':'m','AlertType':'%s','AlertDisplayName':'%s',"
+                 "'ProductComponentName':'%s','Intent':'%s'," START "}",
+                 types[t], names[n], components[c], intents[(t + n + c) % 5]);
+        decode(f, record);
+        const struct got_alert *a = one_alert(f);
+        if (a->plan != want[t][n][c].plan || a->signals != want[t][n][c].signals ||
+            a->tactics != want[t][n][c].tactics) {
+            fail_msg("%s / %s / %s: plan %d signals %#x tactics %#x, alone %d %#x %#x", types[t],
+                     names[n], components[c], a->plan, a->signals, a->tactics, want[t][n][c].plan,
+                     want[t][n][c].signals, want[t][n][c].tactics);
+        }
+    }
+}
+
+/* Severities and statuses in their usual spelling and in any other. */
+static void severity_and_status_spellings(void **state)
+{
+    struct fixture *f = *state;
+    static const struct {
+        const char *text;
+        enum corral_severity sev;
+    } sevs[] = {
+        {"High", CORRAL_SEV_HIGH},
+        {"high", CORRAL_SEV_HIGH},
+        {" HIGH ", CORRAL_SEV_HIGH},
+        {"Medium", CORRAL_SEV_MEDIUM},
+        {"Low", CORRAL_SEV_LOW},
+        {"Informational", CORRAL_SEV_INFORMATIONAL},
+        {"informational", CORRAL_SEV_INFORMATIONAL},
+        {"Critical", CORRAL_SEV_UNKNOWN},
+        {"Hig", CORRAL_SEV_UNKNOWN},
+        {"", CORRAL_SEV_UNKNOWN},
+    };
+    static const struct {
+        const char *text;
+        enum corral_status status;
+    } statuses[] = {
+        {"Active", CORRAL_STATUS_ACTIVE},
+        {"New", CORRAL_STATUS_ACTIVE},
+        {"new", CORRAL_STATUS_ACTIVE},
+        {"InProgress", CORRAL_STATUS_INPROGRESS},
+        {"In Progress", CORRAL_STATUS_INPROGRESS},
+        {"Resolved", CORRAL_STATUS_RESOLVED},
+        {"RESOLVED", CORRAL_STATUS_RESOLVED},
+        {"Dismissed", CORRAL_STATUS_DISMISSED},
+        {"Closed", CORRAL_STATUS_ACTIVE},
+        {"", CORRAL_STATUS_ACTIVE},
+    };
+    char record[512];
+    for (size_t i = 0; i < sizeof sevs / sizeof *sevs; i++) {
+        for (size_t j = 0; j < sizeof statuses / sizeof *statuses; j++) {
+            snprintf(record, sizeof record,
+                     "{'SystemAlertId':'s','AlertType':'VM_X','Severity':'%s','Status':'%s'," START
+                     "}",
+                     sevs[i].text, statuses[j].text);
+            decode(f, record);
+            const struct got_alert *a = one_alert(f);
+            assert_int_equal(a->severity, sevs[i].sev);
+            assert_int_equal(a->status, statuses[j].status);
+        }
+    }
+}
+
+/* One resource written in several cases (and as a host's AzureID) is one set of entities. */
+static void resource_in_several_cases(void **state)
+{
+    struct fixture *f = *state;
+    decode(f, "{'SystemAlertId':'rc','AlertType':'VM_X'," START ",'AzureResourceId':'" VM1_MIXED
+              "','ResourceId':'" VM1 "','Entities':[{'Type':'host','HostName':'h',"
+              "'AzureID':'" VM1_MIXED "/'},{'Type':'azure-resource','ResourceId':'" VM1
+              "'},{'Type':'azure-resource','ResourceId':'  " VM1_MIXED "  '}]}");
+    const struct got_alert *a = one_alert(f);
+    assert_entity(a, "resource", VM1);
+    assert_entity(a, "vm", VM1);
+    assert_int_equal(a->n_entities, 2);
+    /* Ids that only look alike stay apart. */
+    decode(f, "{'SystemAlertId':'rd','AlertType':'VM_X'," START ",'AzureResourceId':'" VM1
+              "','ResourceId':'" VM1 "2','Entities':[{'Type':'azure-resource',"
+              "'ResourceId':'" VM1 "/extensions/e'}]}");
+    a = one_alert(f);
+    assert_entity(a, "resource", VM1);
+    assert_entity(a, "resource", VM1 "2");
+    assert_int_equal(a->n_entities, 4);
+}
+
+/* In a list, each alert resolves its $refs among its own $ids, wherever they are. */
+static void references_per_alert_in_a_list(void **state)
+{
+    struct fixture *f = *state;
+    decode(f, "{'value':["
+              "{'properties':{'systemAlertId':'l1','alertType':'VM_X','startTimeUtc':"
+              "'2026-01-01T00:00:00Z','entities':[{'$id':'1','Type':'host','HostName':'a'},"
+              "{'$id':'2','Type':'process','ProcessId':'1','CreationTimeUtc':"
+              "'2026-01-01T00:00:00Z','Host':{'$ref':'1'}}]}},"
+              "{'properties':{'systemAlertId':'l2','alertType':'VM_X','startTimeUtc':"
+              "'2026-01-01T00:00:00Z','entities':[{'$id':'2','Type':'process','ProcessId':'2',"
+              "'CreationTimeUtc':'2026-01-01T00:00:00Z','Host':{'$ref':'1'}},"
+              "{'$id':'1','Type':'host','HostName':'b'}]}},"
+              "{'properties':{'systemAlertId':'l3','alertType':'VM_X','startTimeUtc':"
+              "'2026-01-01T00:00:00Z','entities':[{'Type':'process','ProcessId':'3',"
+              "'CreationTimeUtc':'2026-01-01T00:00:00Z','Host':{'$ref':'1'}}]}}]}");
+    assert_int_equal(f->got->n_alerts, 3);
+    assert_entity(&f->got->alerts[0], "process", "a|1|2026-01-01T00:00:00.0000000Z");
+    assert_entity(&f->got->alerts[1], "process", "b|2|2026-01-01T00:00:00.0000000Z");
+    assert_int_equal(f->got->alerts[2].n_entities, 0);
+    /* The third alert's $ref names nothing of its own: a warning, not another alert's host. */
+    assert_int_equal(f->got->n_problems, 1);
+    assert_contains(f->got->problems[0].msg, "l3");
+    assert_contains(f->got->problems[0].msg, "$ref \"1\"");
 }
 
 static void reused_decoder_after_bad_record(void **state)
@@ -1088,6 +1287,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(process_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(extended_properties_ips, setup, teardown),
         cmocka_unit_test_setup_teardown(reused_decoder_after_bad_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(memos_change_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(severity_and_status_spellings, setup, teardown),
+        cmocka_unit_test_setup_teardown(resource_in_several_cases, setup, teardown),
+        cmocka_unit_test_setup_teardown(references_per_alert_in_a_list, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

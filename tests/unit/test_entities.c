@@ -418,8 +418,8 @@ static void expect_subscription(const char *id, const char *want)
     const int rc = corral_resource_subscription(id, id != NULL ? strlen(id) : 0, &out);
     if (want == NULL) {
         if (rc != -1) {
-            fail_msg("\"%s\" has a subscription \"%.*s\"", id != NULL ? id : "(null)",
-                     (int)out.len, out.s);
+            fail_msg("\"%s\" has a subscription \"%.*s\"", id != NULL ? id : "(null)", (int)out.len,
+                     out.s);
         }
         assert_int_equal(out.len, 0);
         return;
@@ -539,16 +539,18 @@ static int reference_subscription(const char *id, size_t len, struct corral_str 
 static void test_resource_against_reference(void **state)
 {
     struct fixture *f = *state;
+    /* clang-format off */
     static const char *const pieces[] = {
         "subscriptions", "resourceGroups", "providers", "Microsoft.Compute", "virtualMachines",
         "virtualMachineScaleSets", "Microsoft.HybridCompute", "machines",
         "Microsoft.ContainerService", "managedClusters", "Microsoft.Kubernetes",
-        "connectedClusters", "Microsoft.Storage", "storageAccounts", "vm1", "0", "s", "",
-        "a\tb", "x\x7fy", "\x01", "Sample-RG", "caf\xc3\xa9", "extensions", "subscription",
-        "virtualmachine", "microsoft.computer", "20ff7fc3-e762-44dd-bd96-b71116dcdc23",
-        "a", "ab", "abc", "abcd", "abcde", "abcdef", "abcdefg", "\x1f", "\x20", "\x7e", "\x80",
-        "20ff7fc3-e762-44dd-bd96\x01" "b71116dcdc23", "20ff7fc3\x7f", "s1", "0123456789abcdef0",
+        "connectedClusters", "Microsoft.Storage", "storageAccounts", "vm1", "0", "s", "", "a\tb",
+        "x\x7fy", "\x01", "Sample-RG", "caf\xc3\xa9", "extensions", "subscription",
+        "virtualmachine", "microsoft.computer", "20ff7fc3-e762-44dd-bd96-b71116dcdc23", "a", "ab",
+        "abc", "abcd", "abcde", "abcdef", "abcdefg", "\x1f", "\x20", "\x7e", "\x80",
+        "20ff7fc3-e762-44dd-bd96\001b71116dcdc23", "20ff7fc3\x7f", "s1", "0123456789abcdef0",
     };
+    /* clang-format on */
     const size_t np = sizeof pieces / sizeof *pieces;
     static const int skeleton[] = {0, -1, 1, -1, 2, -1, -1, -1, -1, -1, -1};
     uint64_t seed = 7;
@@ -877,9 +879,9 @@ static void test_ip_against_libc(void **state)
     (void)state;
     /* Every octet value in every position, and the forms around it. */
     static const char *const parts[] = {
-        "",    "0",   "00",  "000", "01",  "010", "1",    "9",    "10",  "99",   "100",
-        "199", "200", "249", "250", "255", "256", "260",  "299",  "300", "999",  "1000",
-        "0255", "a",  " 1",  "1 ",  "+1",  "-1",  "0x1", "1e1", "\xd9\xa3", "\0" "1",
+        "",     "0",   "00",  "000", "01",  "010", "1",   "9",   "10",       "99",    "100",
+        "199",  "200", "249", "250", "255", "256", "260", "299", "300",      "999",   "1000",
+        "0255", "a",   " 1",  "1 ",  "+1",  "-1",  "0x1", "1e1", "\xd9\xa3", "\0001",
     };
     const size_t np = sizeof parts / sizeof *parts;
     char text[64];
@@ -905,7 +907,9 @@ static void test_ip_against_libc(void **state)
     }
     /* NUL inside, and only len bytes read. */
     expect_same_ip("1.2.3.4\0", 8);
-    expect_same_ip("1.2.3.\0" "4", 8);
+    expect_same_ip("1.2.3.\0"
+                   "4",
+                   8);
     expect_same_ip("1.2.3.45", 7);
     expect_same_ip("1.2.3.4.", 8);
     expect_same_ip("1.2.3.4..", 9);

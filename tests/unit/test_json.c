@@ -583,14 +583,265 @@ static void test_locate_depth(void **state)
     free(deep);
 }
 
+/* ---- the tape walk against documents whose nodes are known ---- */
+
+/* A generated document: its text, and the nodes the parser must produce for it. */
+struct gen {
+    char *text;
+    size_t len, cap;
+    struct corral_json_node *want;
+    uint32_t n, cap_nodes;
+    uint64_t seed;
+};
+
+static uint64_t gen_random(struct gen *g)
+{
+    g->seed = g->seed * 6364136223846793005u + 1442695040888963407u;
+    return g->seed >> 33;
+}
+
+static void gen_text(struct gen *g, const char *s, size_t n)
+{
+    if (g->len + n + 1 > g->cap) {
+        g->cap = (g->len + n + 1) * 2;
+        g->text = realloc(g->text, g->cap);
+        assert_non_null(g->text);
+    }
+    memcpy(g->text + g->len, s, n);
+    g->len += n;
+}
+
+static uint32_t gen_node(struct gen *g, uint8_t type)
+{
+    if (g->n == g->cap_nodes) {
+        g->cap_nodes = g->cap_nodes != 0 ? g->cap_nodes * 2 : 256;
+        g->want = realloc(g->want, g->cap_nodes * sizeof *g->want);
+        assert_non_null(g->want);
+    }
+    memset(&g->want[g->n], 0, sizeof g->want[g->n]);
+    g->want[g->n].type = type;
+    g->want[g->n].next = g->n + 1;
+    return g->n++;
+}
+
+/* A string (keys start with '$' now and then); its node's v.s is left NULL: compared by text. */
+static void gen_string(struct gen *g, int key)
+{
+    static const char *const pieces[] = {"a", "Type", "$id", "$ref", "x y", "\\u00e9", "\\n", "0"};
+    char buf[64];
+    size_t n = 0;
+    size_t parts = (size_t)(gen_random(g) % 4);
+    const int dollar = key && gen_random(g) % 5 == 0;
+    if (dollar) {
+        buf[n++] = '$';
+    }
+    for (size_t i = 0; i < parts; i++) {
+        const char *p = pieces[gen_random(g) % 8];
+        memcpy(buf + n, p, strlen(p));
+        n += strlen(p);
+    }
+    gen_text(g, "\"", 1);
+    gen_text(g, buf, n);
+    gen_text(g, "\"", 1);
+    uint32_t at = gen_node(g, CORRAL_JSON_STRING);
+    /* The unescaped length: "\u00e9" is two bytes, "\n" one. */
+    uint32_t len = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\\' && buf[i + 1] == 'u') {
+            len += 2;
+            i += 5;
+        } else if (buf[i] == '\\') {
+            len += 1;
+            i += 1;
+        } else {
+            len++;
+        }
+    }
+    g->want[at].len = len;
+}
+
+static void gen_value(struct gen *g, unsigned depth)
+{
+    unsigned kind = (unsigned)(gen_random(g) % (depth >= 12 ? 6 : 9));
+    char num[64];
+    uint32_t at;
+    switch (kind) {
+    case 0:
+        gen_text(g, "null", 4);
+        gen_node(g, CORRAL_JSON_NULL);
+        return;
+    case 1:
+        gen_text(g, "true", 4);
+        gen_node(g, CORRAL_JSON_TRUE);
+        return;
+    case 2: {
+        int64_t v = (int64_t)(gen_random(g) << 31 ^ gen_random(g)) - (int64_t)(1ll << 50);
+        int n = snprintf(num, sizeof num, "%lld", (long long)v);
+        gen_text(g, num, (size_t)n);
+        at = gen_node(g, CORRAL_JSON_INT);
+        g->want[at].v.i = v;
+        return;
+    }
+    case 3:
+        gen_text(g, "18446744073709551615", 20);
+        at = gen_node(g, CORRAL_JSON_UINT);
+        g->want[at].v.u = UINT64_MAX;
+        return;
+    case 4:
+        gen_text(g, "-2.5", 4);
+        at = gen_node(g, CORRAL_JSON_DOUBLE);
+        g->want[at].v.d = -2.5;
+        return;
+    case 5:
+        gen_string(g, 0);
+        return;
+    case 6:
+    case 7: {
+        at = gen_node(g, CORRAL_JSON_ARRAY);
+        uint32_t n = (uint32_t)(gen_random(g) % (depth == 0 && gen_random(g) % 8 == 0 ? 300 : 5));
+        gen_text(g, "[", 1);
+        for (uint32_t i = 0; i < n; i++) {
+            if (i > 0) {
+                gen_text(g, ",", 1);
+            }
+            gen_value(g, depth + 1);
+        }
+        gen_text(g, "]", 1);
+        g->want[at].len = n;
+        g->want[at].next = g->n;
+        return;
+    }
+    default: {
+        at = gen_node(g, CORRAL_JSON_OBJECT);
+        uint32_t n = (uint32_t)(gen_random(g) % (depth == 0 && gen_random(g) % 8 == 0 ? 300 : 5));
+        gen_text(g, "{", 1);
+        for (uint32_t i = 0; i < n; i++) {
+            if (i > 0) {
+                gen_text(g, ",", 1);
+            }
+            gen_string(g, 1);
+            gen_text(g, ":", 1);
+            gen_value(g, depth + 1);
+        }
+        gen_text(g, "}", 1);
+        g->want[at].len = n;
+        g->want[at].next = g->n;
+        return;
+    }
+    }
+}
+
+/*
+ * Thousands of random documents, each compared node by node with the tree it
+ * was written from: types, lengths, skips, numbers, and the members whose key
+ * starts with '$' in document order.
+ */
+static void test_random_documents(void **state)
+{
+    (void)state;
+    corral_json_parser *p = must_parser(MAX_SIZE * 16, MAX_DEPTH);
+    struct gen g;
+    memset(&g, 0, sizeof g);
+    g.seed = 77;
+    for (int doc = 0; doc < 3000; doc++) {
+        g.len = 0;
+        g.n = 0;
+        gen_value(&g, 0);
+        struct corral_json_doc d;
+        struct corral_diag diag;
+        if (corral_json_parse(p, g.text, g.len, 0, &d, &diag) != CORRAL_OK) {
+            fail_msg("document %d rejected: %s", doc, diag.msg);
+        }
+        assert_int_equal(d.count, g.n);
+        uint32_t n_dollar = 0;
+        const struct corral_json_member *dollar = corral_json_dollar_members(p, &n_dollar);
+        uint32_t seen_dollar = 0;
+        for (uint32_t i = 0; i < g.n; i++) {
+            const struct corral_json_node *x = &d.nodes[i];
+            const struct corral_json_node *w = &g.want[i];
+            if (x->type != w->type || x->len != w->len || x->next != w->next) {
+                fail_msg("document %d node %u: type %d len %u next %u, want %d %u %u", doc, i,
+                         x->type, x->len, x->next, w->type, w->len, w->next);
+            }
+            if ((x->type == CORRAL_JSON_INT || x->type == CORRAL_JSON_UINT) && x->v.u != w->v.u) {
+                fail_msg("document %d node %u: number differs", doc, i);
+            }
+            if (x->type == CORRAL_JSON_DOUBLE && x->v.d != w->v.d) {
+                fail_msg("document %d node %u: double differs", doc, i);
+            }
+            if (x->type == CORRAL_JSON_OBJECT) {
+                /* Members: each key's '$' entry names this object and that key, in order. */
+                uint32_t k = i + 1;
+                for (uint32_t m = 0; m < x->len; m++) {
+                    if (d.nodes[k].len > 0 && d.nodes[k].v.s[0] == '$') {
+                        int found = 0;
+                        for (uint32_t j = 0; j < n_dollar; j++) {
+                            found |= dollar[j].key == k && dollar[j].object == i;
+                        }
+                        assert_true(found);
+                        seen_dollar++;
+                    }
+                    k = d.nodes[k + 1].next;
+                }
+                assert_int_equal(k, x->next);
+            }
+        }
+        assert_int_equal(seen_dollar, n_dollar);
+        for (uint32_t j = 1; j < n_dollar; j++) {
+            assert_true(dollar[j - 1].key < dollar[j].key); /* document order */
+        }
+    }
+    free(g.text);
+    free(g.want);
+    corral_json_parser_free(p);
+}
+
+/* The '$' members of a small document, and none after a failed parse. */
+static void test_dollar_members(void **state)
+{
+    (void)state;
+    corral_json_parser *p = must_parser(MAX_SIZE, MAX_DEPTH);
+    uint32_t n = 99;
+    assert_null(corral_json_dollar_members(p, &n));
+    assert_int_equal(n, 0);
+    struct corral_json_doc d = must_parse(
+        p, "{\"$id\":\"1\",\"a\":{\"$ref\":\"1\"},\"b\":[{\"x$\":1,\"$type\":\"t\"}],\"\":2}");
+    /* 0 {  1 "$id"  2 "1"  3 "a"  4 {  5 "$ref"  6 "1"  7 "b"  8 [  9 {  10 "x$"  11 1
+     * 12 "$type"  13 "t"  14 ""  15 2 */
+    assert_int_equal(d.count, 16);
+    const struct corral_json_member *m = corral_json_dollar_members(p, &n);
+    assert_int_equal(n, 3);
+    assert_int_equal(m[0].object, 0);
+    assert_int_equal(m[0].key, 1);
+    assert_int_equal(m[1].object, 4);
+    assert_int_equal(m[1].key, 5);
+    assert_int_equal(m[2].object, 9);
+    assert_int_equal(m[2].key, 12);
+    /* A '$' string value is not a key. */
+    must_parse(p, "[\"$id\",{\"a\":\"$ref\"}]");
+    corral_json_dollar_members(p, &n);
+    assert_int_equal(n, 0);
+    must_parse(p, "{\"$id\":1}");
+    corral_json_dollar_members(p, &n);
+    assert_int_equal(n, 1);
+    struct corral_diag diag;
+    assert_int_equal(corral_json_parse(p, "{\"$id\":", 7, 0, &d, &diag), CORRAL_ERR_JSON);
+    corral_json_dollar_members(p, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(corral_json_dollar_members(NULL, &n), NULL);
+    assert_int_equal(n, 0);
+    corral_json_parser_free(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_node_layout),  cmocka_unit_test(test_get_and_key_is),
-        cmocka_unit_test(test_numbers),      cmocka_unit_test(test_strings),
-        cmocka_unit_test(test_padded),       cmocka_unit_test(test_parse_errors),
-        cmocka_unit_test(test_locate_error), cmocka_unit_test(test_locate_binary),
-        cmocka_unit_test(test_locate_depth),
+        cmocka_unit_test(test_node_layout),    cmocka_unit_test(test_get_and_key_is),
+        cmocka_unit_test(test_numbers),        cmocka_unit_test(test_strings),
+        cmocka_unit_test(test_padded),         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_locate_error),   cmocka_unit_test(test_locate_binary),
+        cmocka_unit_test(test_locate_depth),   cmocka_unit_test(test_random_documents),
+        cmocka_unit_test(test_dollar_members),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -433,8 +433,7 @@ static uint32_t sig_original_path(const char *type, size_t type_len, const char 
     return corral_signals_from_text(type, type_len, padded, n);
 }
 
-static void expect_same_paths(const char *type, size_t type_len, const char *name,
-                              size_t name_len)
+static void expect_same_paths(const char *type, size_t type_len, const char *name, size_t name_len)
 {
     const uint32_t fast = corral_signals_from_text(type, type_len, name, name_len);
     const uint32_t slow = sig_original_path(type, type_len, name, name_len);
@@ -542,12 +541,14 @@ static void fast_path_agrees(void **state)
         }
     }
     /* Phrases at the edges of the texts, plurals, and texts made only of separators. */
+    /* clang-format off */
     static const char *const texts[] = {
         "Tor", "tors", "Tor exit nodes", "exit node Tor", "C2s", "DDoS", "DDOSs", "ddos",
         "MicroBurst", "Micro Burst", "microbursts", "SSHReset", "IPs", "suspicious IPs",
         "Suspicious_IPs", "_BF_", "BF", "___", "", " ", "denial-of-service", "coin  miners",
         "VM_CoinMiners", "K8S", "Base64", "IPv4", "AzureHound", "azurehounds", "NetSPIs",
     };
+    /* clang-format on */
     const size_t nt = sizeof texts / sizeof *texts;
     for (size_t i = 0; i < nt; i++) {
         for (size_t j = 0; j < nt; j++) {
