@@ -33,6 +33,9 @@
 
 #define TIME_MAX INT64_MAX
 
+/* --stream reports machine chains live while their component holds at most this many alerts. */
+#define CORRAL_STREAM_CHAIN_MAX 64u
+
 /* ---- sorted alert vectors ------------------------------------------------------------ */
 
 /*
@@ -559,6 +562,18 @@ static void entity_id_parts(const char **parts, char scen[12], const struct corr
     parts[5] = first->a.id;
 }
 
+/* --stream: was this incident reported already with n members (then it has not grown)? */
+static int already_streamed(corral_engine *en, uint32_t r, const struct corral_scenario *sc,
+                            const struct eent *E, const struct corral_ealert *first, uint32_t n)
+{
+    char scen[12], id[40];
+    const char *parts[ENTITY_ID_PARTS];
+    entity_id_parts(parts, scen, &en->rules->rules[r], sc, E, first);
+    corral_incident_id(id, parts, ENTITY_ID_PARTS);
+    const struct streamed *st = corral_map_get(en->streamed, id, strlen(id));
+    return st != NULL && st->n_members == n && st->rule_index == r;
+}
+
 static void entity_incident(corral_engine *en, struct eent *E, uint32_t r, uint32_t s,
                             struct corral_ealert *const *al, uint32_t n, int live)
 {
@@ -583,6 +598,9 @@ static void entity_incident(corral_engine *en, struct eent *E, uint32_t r, uint3
     /* Evaluate into scratch space; allocate only for a satisfied scenario. */
     if (!corral_scenario_eval(sc, al, n, E->type, E->key, req, en->scratch)) {
         return;
+    }
+    if (live && already_streamed(en, r, sc, E, al[0], n)) {
+        return; /* reported before with the same members: nothing to build */
     }
     struct fin *f = fin_new(n);
     if (f != NULL) {
@@ -804,7 +822,7 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
     char *vm_keys = NULL;
     size_t rule_index = 0;
     if (count == 0) {
-        goto done;
+        goto none;
     }
     struct corral_chain_facts facts = {.max_stage = -1};
     for (uint32_t i = 0; i < count; i++) {
@@ -831,7 +849,7 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
         if (rule != NULL) {
             fail(en, CORRAL_ERR_NOMEM);
         }
-        goto done;
+        goto none;
     }
     for (uint32_t i = 0; i < count; i++) {
         const struct corral_ealert *m = al[idx[i]];
@@ -855,8 +873,12 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
     f->inc.entity_key = f->entity_key;
     f->inc.rule_text = en->chain_text;
     const char *parts[] = {"machine-chain", al[idx[0]]->a.scope, al[idx[0]]->a.id};
-    if (live) {
-        /* A chain keeps its id while its first alert stays; a new first retires the old id. */
+    if (en->opts.stream) {
+        /*
+         * A chain keeps its id while its first alert stays; a new first alert, or a
+         * component merged into this one, retires the ids reported before (live, or at
+         * the close at the latest).
+         */
         char id[40];
         corral_incident_id(id, parts, sizeof(parts) / sizeof(parts[0]));
         if (c->stream_id[0] != '\0' && strcmp(c->stream_id, id) != 0) {
@@ -869,6 +891,22 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
         c->stream_id2[0] = '\0';
     }
     complete(en, f, rule_index, parts, sizeof(parts) / sizeof(parts[0]), live);
+    goto done;
+none:
+    /*
+     * No chain, or none that a chain rule names: at the close, whatever --stream
+     * reported for this component no longer stands (members and kind can change as a
+     * component grows, so a reported chain may end as no incident at all).
+     */
+    if (!live && en->opts.stream) {
+        if (c->stream_id[0] != '\0') {
+            retract(en, c->stream_id);
+        }
+        if (c->stream_id2[0] != '\0') {
+            retract(en, c->stream_id2);
+        }
+        c->stream_id[0] = c->stream_id2[0] = '\0';
+    }
 done:
     free(vm_keys);
     free(idx);
@@ -1253,8 +1291,16 @@ static void stream_alert(corral_engine *en, struct corral_ealert *x)
         }
     }
     if (x->n_vms > 0 && en->has_chains && x->uf_parent != NULL && !x->chain_closed) {
+        /*
+         * The chain of a large component is not recomputed for every alert (that is
+         * quadratic): it is reported when the component closes, as in batch mode. An
+         * alert that ties vms without a stage may still merge components whose chains
+         * were reported: the merged chain is then reported at the next staged alert or
+         * at the close.
+         */
         struct corral_ecomp *c = uf_find(x)->comp;
-        if (c != NULL) {
+        /* An alert without a stage never joins a chain, so it cannot change one. */
+        if (c != NULL && x->a.stages != 0 && c->members.n <= CORRAL_STREAM_CHAIN_MAX) {
             chain_incident(en, c, 1);
         }
     }
@@ -1330,6 +1376,23 @@ corral_err corral_engine_flush(corral_engine *en)
 {
     en->watermark = TIME_MAX;
     advance(en);
+    /*
+     * --stream: every incident reported is now final or retracted; one still open
+     * here was reported live and did not stand at the close (a chain whose members
+     * changed), so it is retracted rather than left hanging.
+     */
+    while (corral_map_count(en->streamed) > 0) {
+        size_t pos = 0;
+        const void *key;
+        size_t len;
+        void *value;
+        char id[40];
+        if (!corral_map_next(en->streamed, &pos, &key, &len, &value)) {
+            break;
+        }
+        memcpy(id, ((struct streamed *)value)->id, sizeof(id));
+        retract(en, id);
+    }
     return en->failed;
 }
 
