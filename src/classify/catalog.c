@@ -94,19 +94,6 @@ static bool is_space(char c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f';
 }
 
-static bool equal_nocase(const char *a, size_t an, const char *b, size_t bn)
-{
-    if (an != bn) {
-        return false;
-    }
-    for (size_t i = 0; i < an; i++) {
-        if (to_lower(a[i]) != to_lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static int compare_nocase(const char *a, size_t an, const char *b, size_t bn)
 {
     size_t n = an < bn ? an : bn;
@@ -171,7 +158,7 @@ static struct span trim(struct span f)
 static bool starts_with_nocase(struct span f, const char *prefix)
 {
     size_t n = strlen(prefix);
-    return f.len >= n && equal_nocase(f.s, n, prefix, n);
+    return f.len >= n && corral_ascii_same_nocase(f.s, n, prefix, n);
 }
 
 /* ---- reading whole files, and cutting them into lines and fields ---- */
@@ -310,7 +297,7 @@ static corral_err check_header(struct span line, size_t line_no, const char *con
     size_t n = count < N_COLUMNS ? count : N_COLUMNS;
     for (size_t i = 0; i < n; i++) {
         struct span t = trim(f[i]);
-        if (!equal_nocase(t.s, t.len, names[i], strlen(names[i]))) {
+        if (!corral_ascii_same_nocase(t.s, t.len, names[i], strlen(names[i]))) {
             return corral_diag_set(diag, CORRAL_ERR_DATA, line_no, f[i].col,
                                    "missing header: expected column %zu to be '%s', found '%.*s'",
                                    i + 1, names[i], (int)(t.len > 40 ? 40 : t.len), t.s);
@@ -365,8 +352,9 @@ static corral_err parse_list(struct span f, enum list_kind kind, size_t line_no,
             j++;
         }
         struct span item = trim((struct span){all.s + i, j - i, all.col + i});
-        bool skip = kind == LIST_MS_TACTICS && ((item.len == 1 && item.s[0] == '-') ||
-                                                equal_nocase(item.s, item.len, "Unknown", 7));
+        bool skip = kind == LIST_MS_TACTICS &&
+                    ((item.len == 1 && item.s[0] == '-') ||
+                     corral_ascii_same_nocase(item.s, item.len, "Unknown", 7));
         if (!skip) {
             if (item.len == 0) {
                 return corral_diag_set(diag, CORRAL_ERR_DATA, line_no, item.col,
@@ -703,7 +691,7 @@ static const struct row *pick_row(const corral_catalog *cat, const struct slot *
     bool by_name = false;
     for (uint32_t i = 0; i < s->count && !by_name; i++) {
         const struct row *r = &cat->rows[rows[i]];
-        by_name = equal_nocase(r->name, r->name_len, name.s, name.len);
+        by_name = corral_ascii_same_nocase(r->name, r->name_len, name.s, name.len);
     }
     const enum corral_plan wanted[2] = {component, prefix};
     for (int w = 0; w < 2; w++) {
@@ -712,7 +700,7 @@ static const struct row *pick_row(const corral_catalog *cat, const struct slot *
         }
         for (uint32_t i = 0; i < s->count; i++) {
             const struct row *r = &cat->rows[rows[i]];
-            if (by_name && !equal_nocase(r->name, r->name_len, name.s, name.len)) {
+            if (by_name && !corral_ascii_same_nocase(r->name, r->name_len, name.s, name.len)) {
                 continue;
             }
             if (r->plan == wanted[w]) {
@@ -722,7 +710,7 @@ static const struct row *pick_row(const corral_catalog *cat, const struct slot *
     }
     for (uint32_t i = 0; i < s->count; i++) {
         const struct row *r = &cat->rows[rows[i]];
-        if (!by_name || equal_nocase(r->name, r->name_len, name.s, name.len)) {
+        if (!by_name || corral_ascii_same_nocase(r->name, r->name_len, name.s, name.len)) {
             return r;
         }
     }
@@ -818,7 +806,7 @@ static struct span clean_name(struct span f)
 {
     f = trim(f);
     size_t n = sizeof(seen_multiple) - 1;
-    if (f.len >= n && equal_nocase(f.s + f.len - n, n, seen_multiple, n)) {
+    if (f.len >= n && corral_ascii_same_nocase(f.s + f.len - n, n, seen_multiple, n)) {
         f.len -= n;
         f = trim(f);
     }

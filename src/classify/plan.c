@@ -15,6 +15,7 @@
  *   Servers, and "Security incident (correlation output)" is no plan at all.
  */
 #include "classify/plan.h"
+#include "util/ascii.h"
 
 #include <stdbool.h>
 
@@ -35,19 +36,6 @@ static size_t cstr_len(const char *s)
         n++;
     }
     return n;
-}
-
-static bool equal_nocase(const char *a, size_t an, const char *b, size_t bn)
-{
-    if (an != bn) {
-        return false;
-    }
-    for (size_t i = 0; i < an; i++) {
-        if (to_lower(a[i]) != to_lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
 }
 
 /* productComponentName values, folded: lower-case, without ' ', '-', '_', '.'. */
@@ -160,7 +148,8 @@ enum corral_plan corral_plan_from_component(const char *s, size_t len)
         return CORRAL_PLAN_UNKNOWN;
     }
     for (size_t i = 0; i < sizeof(components) / sizeof(components[0]); i++) {
-        if (equal_nocase(folded, n, components[i].name, cstr_len(components[i].name))) {
+        if (corral_ascii_same_nocase(folded, n, components[i].name,
+                                     cstr_len(components[i].name))) {
             return components[i].plan;
         }
     }
@@ -197,7 +186,7 @@ enum corral_plan corral_plan_from_prefix(const char *alert_type, size_t len)
     }
     for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
         size_t n = cstr_len(prefixes[i].text);
-        if (len >= n && equal_nocase(alert_type, n, prefixes[i].text, n)) {
+        if (len >= n && corral_ascii_same_nocase(alert_type, n, prefixes[i].text, n)) {
             return prefixes[i].plan;
         }
     }
@@ -243,7 +232,8 @@ static bool has_phrase(const char *s, size_t len, const char *phrase)
         while (ok && next_word(phrase, plen, &p, &ps, &pn)) {
             size_t ts;
             size_t tn;
-            ok = next_word(s, len, &t, &ts, &tn) && equal_nocase(s + ts, tn, phrase + ps, pn);
+            ok = next_word(s, len, &t, &ts, &tn) &&
+                 corral_ascii_same_nocase(s + ts, tn, phrase + ps, pn);
         }
         if (ok) {
             return true;

@@ -33,6 +33,7 @@
  * over (pointer, length) input, and matched in place.
  */
 #include "classify/signals.h"
+#include "util/ascii.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -209,26 +210,13 @@ static bool words_next(struct words *it, size_t *start, size_t *n)
     return true;
 }
 
-static bool equal_nocase(const char *a, size_t an, const char *b, size_t bn)
-{
-    if (an != bn) {
-        return false;
-    }
-    for (size_t i = 0; i < an; i++) {
-        if (to_lower(a[i]) != to_lower(b[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* The text word t equals the phrase word p, or, for a phrase's last word, p + "s". */
 static bool word_matches(const char *t, size_t tn, const char *p, size_t pn, bool last)
 {
-    if (equal_nocase(t, tn, p, pn)) {
+    if (corral_ascii_same_nocase(t, tn, p, pn)) {
         return true;
     }
-    return last && tn == pn + 1 && to_lower(t[pn]) == 's' && equal_nocase(t, pn, p, pn);
+    return last && tn == pn + 1 && to_lower(t[pn]) == 's' && corral_ascii_same_nocase(t, pn, p, pn);
 }
 
 /* Do the words of the phrase match the words that t yields next, one for one? */
@@ -287,7 +275,7 @@ static bool contains_nocase(const char *s, size_t len, const char *needle)
         return n == 0;
     }
     for (size_t i = 0; i + n <= len; i++) {
-        if (equal_nocase(s + i, n, needle, n)) {
+        if (corral_ascii_same_nocase(s + i, n, needle, n)) {
             return true;
         }
     }
@@ -549,7 +537,7 @@ int corral_signals_parse(const char *s, size_t len, uint32_t *out)
         bool found = false;
         for (unsigned k = 0; k < CORRAL_SIG_COUNT && ie > ib; k++) {
             const char *name = corral_signal_name((enum corral_signal)(1u << k));
-            if (equal_nocase(s + ib, ie - ib, name, cstr_len(name))) {
+            if (corral_ascii_same_nocase(s + ib, ie - ib, name, cstr_len(name))) {
                 flags |= 1u << k;
                 found = true;
                 break;

@@ -107,6 +107,12 @@ static inline int corral_ascii_equal_nocase(const char *a, const char *b, size_t
     return 1;
 }
 
+/* a[0..an) equals b[0..bn), ASCII letters compared case-insensitively. */
+static inline int corral_ascii_same_nocase(const char *a, size_t an, const char *b, size_t bn)
+{
+    return an == bn && corral_ascii_equal_nocase(a, b, an);
+}
+
 /* dst[0..n) = src[0..n) lower-cased; the two may not overlap. */
 static inline void corral_ascii_copy_lower(char *dst, const char *src, size_t n)
 {
