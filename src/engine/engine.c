@@ -104,6 +104,20 @@ static void avec_drop_front(struct avec *av, uint32_t k)
     av->n -= k;
 }
 
+/*
+ * The end of the session that starts at al[from]: the index just past the
+ * last alert that starts within w of the one before it.
+ */
+static uint32_t session_end(struct corral_ealert *const *al, uint32_t n, uint32_t from,
+                            corral_time w)
+{
+    uint32_t end = from + 1;
+    while (end < n && al[end]->a.start - al[end - 1]->a.start <= w) {
+        end++;
+    }
+    return end;
+}
+
 /* ---- entities and components ------------------------------------------------------- */
 
 struct eent {
@@ -638,10 +652,7 @@ static void evaluate_run(corral_engine *en, struct eent *E, struct corral_ealert
         corral_time w = en->rules->rules[ref.rule].scenarios[ref.scenario].window;
         uint32_t lo = 0;
         while (lo < n) {
-            uint32_t hi = lo + 1;
-            while (hi < n && al[hi]->a.start - al[hi - 1]->a.start <= w) {
-                hi++;
-            }
+            uint32_t hi = session_end(al, n, lo, w);
             entity_incident(en, E, ref.rule, ref.scenario, al + lo, hi - lo, 0);
             lo = hi;
         }
@@ -721,13 +732,11 @@ static void stream_entity(corral_engine *en, struct eent *E, uint32_t pos)
         struct scen_ref ref = en->by_type[E->type][k];
         const struct corral_rule *rule = &en->rules->rules[ref.rule];
         const struct corral_scenario *sc = &rule->scenarios[ref.scenario];
-        uint32_t lo = pos, hi = pos + 1;
+        uint32_t lo = pos;
         while (lo > 0 && al[lo]->a.start - al[lo - 1]->a.start <= sc->window) {
             lo--;
         }
-        while (hi < n && al[hi]->a.start - al[hi - 1]->a.start <= sc->window) {
-            hi++;
-        }
+        uint32_t hi = session_end(al, n, pos, sc->window);
         if (pos + 1 < hi) {
             char scen[12], id[40];
             const char *parts[ENTITY_ID_PARTS];
@@ -1078,10 +1087,7 @@ static void process_entity(corral_engine *en, struct eent *E)
     E->pending--;
     corral_time w = en->window_of_type[E->type];
     while (E->all.n > 0) {
-        uint32_t j = 1;
-        while (j < E->all.n && E->all.v[j]->a.start - E->all.v[j - 1]->a.start <= w) {
-            j++;
-        }
+        uint32_t j = session_end(E->all.v, E->all.n, 0, w);
         if (E->all.v[j - 1]->a.start + w >= en->watermark) {
             break;
         }
@@ -1124,11 +1130,7 @@ static void process_entity(corral_engine *en, struct eent *E)
     if (E->pending == 0) {
         corral_time next = TIME_MAX;
         if (E->all.n > 0) {
-            uint32_t j = 1;
-            while (j < E->all.n && E->all.v[j]->a.start - E->all.v[j - 1]->a.start <= w) {
-                j++;
-            }
-            next = E->all.v[j - 1]->a.start + w;
+            next = E->all.v[session_end(E->all.v, E->all.n, 0, w) - 1]->a.start + w;
         }
         if (E->vm.n > 0) {
             /* The first tie still open closes with its component. */
