@@ -51,6 +51,9 @@ static const char help[] =
     "  --window DURATION         the session window of every rule, e.g. 24h, 90m, 2d\n"
     "                            (default: each rule's own, 24h for the built-ins)\n"
     "  --lateness DURATION       how late an alert may arrive (default 24h)\n"
+    "  --max-span DURATION       the longest an incident's session may last from its\n"
+    "                            first alert; later alerts start a new one (default:\n"
+    "                            the rules file's max_span, 7d for the built-ins)\n"
     "  --format corral|defender|text\n"
     "                            corral's incident shape (default), Defender's\n"
     "                            alert-shaped incident with isIncident: true, or\n"
@@ -249,7 +252,7 @@ int corral_cmd_correlate(int argc, char **argv)
 {
     enum {
         OPT_RULES = 256, OPT_WINDOW, OPT_LATENESS, OPT_FORMAT, OPT_STREAM, OPT_PROGRESS,
-        OPT_NO_PROGRESS, OPT_NO_BUILTIN, OPT_SHARD
+        OPT_NO_PROGRESS, OPT_NO_BUILTIN, OPT_SHARD, OPT_MAX_SPAN
     };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, OPT_RULES},
@@ -257,6 +260,7 @@ int corral_cmd_correlate(int argc, char **argv)
         {"shard", required_argument, NULL, OPT_SHARD},
         {"window", required_argument, NULL, OPT_WINDOW},
         {"lateness", required_argument, NULL, OPT_LATENESS},
+        {"max-span", required_argument, NULL, OPT_MAX_SPAN},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"stream", no_argument, NULL, OPT_STREAM},
         {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -308,6 +312,12 @@ int corral_cmd_correlate(int argc, char **argv)
             break;
         case OPT_LATENESS:
             if (corral_duration_arg("corral correlate", "--lateness", optarg, &eopts.lateness) !=
+                0) {
+                return CORRAL_EXIT_ERROR;
+            }
+            break;
+        case OPT_MAX_SPAN:
+            if (corral_duration_arg("corral correlate", "--max-span", optarg, &eopts.max_span) !=
                 0) {
                 return CORRAL_EXIT_ERROR;
             }

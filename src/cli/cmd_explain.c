@@ -32,7 +32,7 @@ static const char help[] =
     "those marked \"context\" share the entity within the session.\n"
     "\n"
     "Options: --rules FILE, --no-builtin-rules, --window DURATION, --lateness\n"
-    "DURATION, --catalog FILE, --max-record-size SIZE, --max-document-size SIZE,\n"
+    "DURATION, --max-span DURATION, --catalog FILE, --max-record-size SIZE, --max-document-size SIZE,\n"
     "--max-depth N and -q, as for\n"
     "`corral correlate`; -h, --help shows this help.\n"
     "\n"
@@ -74,12 +74,13 @@ static void on_problem(void *p, const char *source, const struct corral_diag *di
 
 int corral_cmd_explain(int argc, char **argv)
 {
-    enum { OPT_RULES = 256, OPT_WINDOW, OPT_LATENESS, OPT_NO_BUILTIN };
+    enum { OPT_RULES = 256, OPT_WINDOW, OPT_LATENESS, OPT_NO_BUILTIN, OPT_MAX_SPAN };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, OPT_RULES},
         {"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
         {"window", required_argument, NULL, OPT_WINDOW},
         {"lateness", required_argument, NULL, OPT_LATENESS},
+        {"max-span", required_argument, NULL, OPT_MAX_SPAN},
         CORRAL_INPUT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -110,6 +111,8 @@ int corral_cmd_explain(int argc, char **argv)
             bad = corral_duration_arg("corral explain", "--window", optarg, &window) != 0;
         } else if (c == OPT_LATENESS) {
             bad = corral_duration_arg("corral explain", "--lateness", optarg, &eopts.lateness) != 0;
+        } else if (c == OPT_MAX_SPAN) {
+            bad = corral_duration_arg("corral explain", "--max-span", optarg, &eopts.max_span) != 0;
         } else {
             bad = corral_input_option(c, optarg, &opts, "corral explain") != 0;
         }

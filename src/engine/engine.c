@@ -106,16 +106,30 @@ static void avec_drop_front(struct avec *av, uint32_t k)
 
 /*
  * The end of the session that starts at al[from]: the index just past the
- * last alert that starts within w of the one before it.
+ * last alert that starts within w of the one before it and less than span
+ * after al[from].
  */
 static uint32_t session_end(struct corral_ealert *const *al, uint32_t n, uint32_t from,
-                            corral_time w)
+                            corral_time w, corral_time span)
 {
     uint32_t end = from + 1;
-    while (end < n && al[end]->a.start - al[end - 1]->a.start <= w) {
+    while (end < n && al[end]->a.start - al[end - 1]->a.start <= w &&
+           al[end]->a.start - al[from]->a.start < span) {
         end++;
     }
     return end;
+}
+
+/*
+ * The last moment at which a session of al[0..end) may still take an alert:
+ * it closes once the watermark is past it (see process_entity).
+ */
+static corral_time session_open_until(struct corral_ealert *const *al, uint32_t end,
+                                      corral_time w, corral_time span)
+{
+    corral_time by_gap = al[end - 1]->a.start + w;
+    corral_time by_span = al[0]->a.start + span - 1;
+    return by_gap < by_span ? by_gap : by_span;
 }
 
 /* ---- entities and components ------------------------------------------------------- */
@@ -136,6 +150,7 @@ struct eent {
 struct corral_ecomp {
     struct avec members;
     corral_time last;
+    int64_t cell; /* every member starts in [cell * span, (cell + 1) * span) */
     uint32_t pending;
     int dead; /* merged into another, or closed */
     /* --stream: the chain id last reported, and one of a component merged into this one. */
@@ -195,6 +210,7 @@ struct corral_engine {
     uint32_t n_by_type[CORRAL_ENT_COUNT];
     corral_time window_of_type[CORRAL_ENT_COUNT];
     corral_time chain_window;
+    corral_time max_span; /* sessions end this long after their first alert at the latest */
     int has_chains;
     char (*req_text)[CORRAL_MAX_SCENARIOS][CORRAL_MAX_REQUIRE][96]; /* per rule, scenario */
     char (*rule_text)[CORRAL_MAX_SCENARIOS][256];
@@ -311,6 +327,9 @@ corral_engine *corral_engine_new(const struct corral_ruleset *rules,
         en->chain_window = rules->default_window > 0 ? rules->default_window
                                                      : CORRAL_DEFAULT_WINDOW;
     }
+    en->max_span = opts->max_span > 0      ? opts->max_span
+                   : rules->max_span > 0 ? rules->max_span
+                                         : CORRAL_DEFAULT_MAX_SPAN;
     snprintf(en->chain_text, sizeof(en->chain_text),
              "machine chain: alerts on vms from 2+ plans whose order by start time never goes "
              "back in the kill chain, covering 2+ stages");
@@ -652,7 +671,7 @@ static void evaluate_run(corral_engine *en, struct eent *E, struct corral_ealert
         corral_time w = en->rules->rules[ref.rule].scenarios[ref.scenario].window;
         uint32_t lo = 0;
         while (lo < n) {
-            uint32_t hi = session_end(al, n, lo, w);
+            uint32_t hi = session_end(al, n, lo, w, en->max_span);
             entity_incident(en, E, ref.rule, ref.scenario, al + lo, hi - lo, 0);
             lo = hi;
         }
@@ -718,33 +737,70 @@ static uint32_t stream_final(corral_engine *en, const char *id)
     return v;
 }
 
+/* --stream: the incident reported for the session that started at `first` no longer stands. */
+static void retract_session(corral_engine *en, uint32_t r, const struct corral_scenario *sc,
+                            const struct eent *E, const struct corral_ealert *first)
+{
+    char scen[12], id[40];
+    const char *parts[ENTITY_ID_PARTS];
+    entity_id_parts(parts, scen, &en->rules->rules[r], sc, E, first);
+    corral_incident_id(id, parts, ENTITY_ID_PARTS);
+    retract(en, id);
+}
+
 /*
- * --stream, after x was added to entity list E at pos: evaluate the session
- * around x for every scenario sharing E's type. When x became the first alert
- * of a session, or joined two sessions into one, the incident reported under
- * the former first alert (the one after x) no longer stands.
+ * --stream, after x was added to entity list E at pos: for every scenario
+ * sharing E's type, evaluate the sessions that x changed. Sessions are cut
+ * from the front of the list, so those before the one holding x stay as they
+ * were; from there on, x can move every later cut (the maximum span counts
+ * from each session's first alert). The tail is cut again as it was without
+ * x: an incident reported under a first alert that no longer starts a
+ * session is retracted, and each session that is new or grew is evaluated.
  */
 static void stream_entity(corral_engine *en, struct eent *E, uint32_t pos)
 {
     struct corral_ealert *const *al = E->all.v;
     uint32_t n = E->all.n;
+    corral_time span = en->max_span;
     for (uint32_t k = 0; k < en->n_by_type[E->type]; k++) {
         struct scen_ref ref = en->by_type[E->type][k];
-        const struct corral_rule *rule = &en->rules->rules[ref.rule];
-        const struct corral_scenario *sc = &rule->scenarios[ref.scenario];
-        uint32_t lo = pos;
-        while (lo > 0 && al[lo]->a.start - al[lo - 1]->a.start <= sc->window) {
-            lo--;
+        const struct corral_scenario *sc = &en->rules->rules[ref.rule].scenarios[ref.scenario];
+        corral_time w = sc->window;
+        uint32_t lo = 0, hi;
+        while ((hi = session_end(al, n, lo, w, span)) <= pos) {
+            lo = hi;
         }
-        uint32_t hi = session_end(al, n, pos, sc->window);
-        if (pos + 1 < hi) {
-            char scen[12], id[40];
-            const char *parts[ENTITY_ID_PARTS];
-            entity_id_parts(parts, scen, rule, sc, E, al[pos + 1]);
-            corral_incident_id(id, parts, ENTITY_ID_PARTS);
-            retract(en, id);
+        uint32_t tn = n - lo - 1; /* the tail without x */
+        struct corral_ealert **old = malloc((tn > 0 ? tn : 1) * sizeof(*old));
+        if (old == NULL) {
+            fail(en, CORRAL_ERR_NOMEM);
+            return;
         }
-        entity_incident(en, E, ref.rule, ref.scenario, al + lo, hi - lo, 1);
+        memcpy(old, al + lo, (pos - lo) * sizeof(*old));
+        memcpy(old + (pos - lo), al + pos + 1, (n - pos - 1) * sizeof(*old));
+        uint32_t i = 0;
+        for (uint32_t j = lo; j < n;) {
+            uint32_t je = session_end(al, n, j, w, span);
+            while (i < tn && corral_ealert_cmp(old[i], al[j]) < 0) {
+                retract_session(en, ref.rule, sc, E, old[i]);
+                i = session_end(old, tn, i, w, span);
+            }
+            int same = 0;
+            if (i < tn && old[i] == al[j]) {
+                uint32_t ie = session_end(old, tn, i, w, span);
+                same = ie - i == je - j;
+                i = ie;
+            }
+            if (!same) {
+                entity_incident(en, E, ref.rule, ref.scenario, al + j, je - j, 1);
+            }
+            j = je;
+        }
+        while (i < tn) {
+            retract_session(en, ref.rule, sc, E, old[i]);
+            i = session_end(old, tn, i, w, span);
+        }
+        free(old);
     }
 }
 
@@ -1004,7 +1060,27 @@ static struct corral_ealert *uf_find(struct corral_ealert *e)
     return e;
 }
 
-/* Merge the components of a and b (both open). */
+/* The cell of the maximum span that t falls in (cells count from 1970-01-01 00:00 UTC). */
+static int64_t span_cell(const corral_engine *en, corral_time t)
+{
+    int64_t q = t / en->max_span;
+    return t % en->max_span < 0 ? q - 1 : q;
+}
+
+/*
+ * The last moment at which component c may still take an alert: the window
+ * after its last alert, and never past its cell. Components close when the
+ * watermark is past it (process_comp).
+ */
+static corral_time comp_open_until(const corral_engine *en, const struct corral_ecomp *c)
+{
+    corral_time by_gap = c->last + en->chain_window;
+    corral_time cell_end = c->cell < EVENT_TIME_MAX / en->max_span ? (c->cell + 1) * en->max_span
+                                                                    : EVENT_TIME_MAX;
+    return by_gap < cell_end - 1 ? by_gap : cell_end - 1;
+}
+
+/* Merge the components of a and b (both open, of one cell). */
 static void uf_union(corral_engine *en, struct corral_ealert *a, struct corral_ealert *b)
 {
     struct corral_ealert *ra = uf_find(a), *rb = uf_find(b);
@@ -1087,8 +1163,8 @@ static void process_entity(corral_engine *en, struct eent *E)
     E->pending--;
     corral_time w = en->window_of_type[E->type];
     while (E->all.n > 0) {
-        uint32_t j = session_end(E->all.v, E->all.n, 0, w);
-        if (E->all.v[j - 1]->a.start + w >= en->watermark) {
+        uint32_t j = session_end(E->all.v, E->all.n, 0, w, en->max_span);
+        if (session_open_until(E->all.v, j, w, en->max_span) >= en->watermark) {
             break;
         }
         evaluate_run(en, E, E->all.v, j);
@@ -1130,12 +1206,13 @@ static void process_entity(corral_engine *en, struct eent *E)
     if (E->pending == 0) {
         corral_time next = TIME_MAX;
         if (E->all.n > 0) {
-            next = E->all.v[session_end(E->all.v, E->all.n, 0, w) - 1]->a.start + w;
+            uint32_t j = session_end(E->all.v, E->all.n, 0, w, en->max_span);
+            next = session_open_until(E->all.v, j, w, en->max_span);
         }
         if (E->vm.n > 0) {
             /* The first tie still open closes with its component. */
             struct corral_ecomp *c = uf_find(E->vm.v[0])->comp;
-            corral_time t = c != NULL ? c->last + en->chain_window : en->watermark;
+            corral_time t = c != NULL ? comp_open_until(en, c) : en->watermark;
             if (t < next) {
                 next = t;
             }
@@ -1148,9 +1225,9 @@ static void process_entity(corral_engine *en, struct eent *E)
 static void process_comp(corral_engine *en, struct corral_ecomp *c)
 {
     c->pending--;
-    if (!c->dead && c->last + en->chain_window >= en->watermark) {
+    if (!c->dead && comp_open_until(en, c) >= en->watermark) {
         /* It grew since this event was set: come back when it can close. */
-        push_event(en, c->last + en->chain_window, EV_COMP, c);
+        push_event(en, comp_open_until(en, c), EV_COMP, c);
         return;
     }
     if (!c->dead) {
@@ -1231,6 +1308,8 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x)
         return;
     }
     c->last = x->a.start;
+    int64_t cell = span_cell(en, x->a.start);
+    c->cell = cell; /* c may be merged away below: read cell, not c */
     x->comp = c;
     x->refs++;
     x->open++;
@@ -1252,10 +1331,13 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x)
         x->refs++;
         struct corral_ealert *pred = pos > 0 ? E->vm.v[pos - 1] : NULL;
         struct corral_ealert *succ = (uint32_t)pos + 1 < E->vm.n ? E->vm.v[pos + 1] : NULL;
-        if (pred != NULL && !pred->chain_closed && x->a.start - pred->a.start <= w) {
+        /* Ties hold within the window, and never across a cell boundary. */
+        if (pred != NULL && !pred->chain_closed && x->a.start - pred->a.start <= w &&
+            span_cell(en, pred->a.start) == cell) {
             uf_union(en, x, pred);
         }
-        if (succ != NULL && !succ->chain_closed && succ->a.start - x->a.start <= w) {
+        if (succ != NULL && !succ->chain_closed && succ->a.start - x->a.start <= w &&
+            span_cell(en, succ->a.start) == cell) {
             uf_union(en, x, succ);
         }
         if (E->pending == 0) {
@@ -1268,7 +1350,7 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x)
     }
     /* One close event per component; when it fires early it is put back (process_comp). */
     if (root->pending == 0) {
-        push_event(en, root->last + w, EV_COMP, root);
+        push_event(en, comp_open_until(en, root), EV_COMP, root);
     }
 }
 

@@ -11,9 +11,13 @@
  * watermark is the newest start time seen minus the allowed lateness; an
  * alert older than the watermark can no longer change anything and is
  * counted as too late. A session (alerts sharing an entity, each within the
- * window of the previous) closes when the watermark passes its last alert
- * plus the window; its incidents are then final, and its alerts are freed,
- * so memory follows the open window, not the history.
+ * window of the previous, and within the maximum span of the first) closes
+ * when the watermark passes its last alert plus the window, or its first
+ * alert plus the maximum span; its incidents are then final, and its alerts
+ * are freed, so memory follows the open window, not the history. Machine
+ * components are cut the same way, at cells of the maximum span counted from
+ * 1970-01-01 00:00 UTC, so that ties through common entities cannot chain
+ * them through the whole history (docs/decisions.md).
  *
  * Determinism: the same alerts, in any arrival order that keeps every alert
  * within the allowed lateness, give the same final incidents, with the same
@@ -37,11 +41,13 @@ typedef struct corral_engine corral_engine;
 struct corral_engine_opts {
     corral_time lateness; /* allowed lateness, ticks (default: CORRAL_DEFAULT_LATENESS) */
     int stream;           /* also emit CORRAL_INC_UPDATE each time an incident appears or grows */
+    corral_time max_span; /* the longest session, ticks; 0: the rule set's max_span */
 };
 
 #define CORRAL_TICKS_PER_SECOND 10000000LL
 #define CORRAL_DEFAULT_WINDOW (24LL * 3600 * CORRAL_TICKS_PER_SECOND)
 #define CORRAL_DEFAULT_LATENESS (24LL * 3600 * CORRAL_TICKS_PER_SECOND)
+#define CORRAL_DEFAULT_MAX_SPAN (7LL * 24 * 3600 * CORRAL_TICKS_PER_SECOND)
 
 enum corral_incident_event {
     CORRAL_INC_UPDATE = 0, /* --stream: created or grew (version says which) */

@@ -86,6 +86,7 @@ struct corral_ruleset {
     struct corral_rule *rules;
     size_t n_rules;
     corral_time default_window;
+    corral_time max_span; /* a session ends this long after its first alert at the latest */
     void *owner; /* private: the storage behind the strings */
 };
 

@@ -64,7 +64,8 @@ struct loader {
     size_t visits;
     yaml_document_t *doc;
     corral_arena *arena;
-    corral_time window; /* the file's default window */
+    corral_time window;   /* the file's default window */
+    corral_time max_span; /* the longest a session may last, from its first alert */
     struct corral_rule *rules;
     struct rule_meta *meta;
     size_t n_rules, cap_rules;
@@ -1338,8 +1339,8 @@ static void walk_rules(struct loader *L, const yaml_node_t *n)
     }
 }
 
-static const char *const root_keys[] = {"version", "window", "rules"};
-enum { T_VERSION, T_WINDOW, T_RULES, T_N };
+static const char *const root_keys[] = {"version", "window", "max_span", "rules"};
+enum { T_VERSION, T_WINDOW, T_MAX_SPAN, T_RULES, T_N };
 
 static void walk_root(struct loader *L, const yaml_node_t *root)
 {
@@ -1361,6 +1362,9 @@ static void walk_root(struct loader *L, const yaml_node_t *root)
     }
     if (f[T_WINDOW].val != NULL) {
         get_duration(L, f[T_WINDOW].val, "window", &L->window);
+    }
+    if (f[T_MAX_SPAN].val != NULL) {
+        get_duration(L, f[T_MAX_SPAN].val, "max_span", &L->max_span);
     }
     if (f[T_RULES].val == NULL) {
         fail(L, root, "the file needs 'rules': the list of rules");
@@ -1546,6 +1550,7 @@ corral_err corral_rules_load_buffer(const char *name, const char *buf, size_t le
     L.errs = errs;
     L.first_error = errs != NULL ? errs->count : 0;
     L.window = CORRAL_DEFAULT_WINDOW;
+    L.max_span = CORRAL_DEFAULT_MAX_SPAN;
     if (buf == NULL && len > 0) {
         return CORRAL_ERR_USAGE;
     }
@@ -1615,6 +1620,7 @@ done:
             rs->rules = L.rules;
             rs->n_rules = L.n_rules;
             rs->default_window = L.window;
+            rs->max_span = L.max_span;
             rs->owner = store;
             *out = rs;
             return CORRAL_OK;

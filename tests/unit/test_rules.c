@@ -141,6 +141,7 @@ static void builtins_load(void **state)
     struct corral_ruleset *rs = load_builtins();
     assert_int_equal(rs->n_rules, 24);
     assert_int_equal(rs->default_window, CORRAL_DEFAULT_WINDOW);
+    assert_int_equal(rs->max_span, CORRAL_DEFAULT_MAX_SPAN);
     assert_string_equal(corral_ruleset_name(rs) + strlen(corral_ruleset_name(rs)) - 10,
                         "rules.yaml");
     static const unsigned order[24] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12,
@@ -443,10 +444,13 @@ static void errors_top_level(void **state)
                                 "not a list");
     EXPECT_ERRORS("version: 1\nbase: &b {title: T}\nrules:\n  - <<: *b\n",
                   "2:1: unknown key 'base' at the top level; expected one of: version, window, "
-                  "rules",
+                  "max_span, rules",
                   "4:5: YAML merge keys ('<<') are not supported", "4:5: a rule needs 'kind'",
                   "4:5: a rule needs a 'title'", "4:5: a rule needs a 'severity'",
                   "4:5: a rule needs 'scenarios'");
+    EXPECT_ERRORS("version: 1\nmax_span: 0d\nrules: []\n", "2:11: 'max_span' must be longer than 0");
+    EXPECT_ERRORS("version: 1\nmax_span: 400d\nrules: []\n",
+                  "2:11: 'max_span' of 400d is longer than the limit of 365d");
     EXPECT_ERRORS("version: 1\nversion: 1\nrules: []\n",
                   "2:1: 'version' is given twice at the top level (first at line 1)");
     EXPECT_ERRORS(HEAD "  - 7\n", "3:5: a rule is a mapping (kind, title, severity, scenarios or "

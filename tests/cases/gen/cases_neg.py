@@ -151,6 +151,56 @@ for i, off in enumerate([0, 48]):
 c.expect(7, 1, E('ip', '203.0.113.92'), ['stor1', 'cos1'])
 c.expect(7, 1, E('ip', '203.0.113.92'), ['stor2', 'cos2'])
 
+c = Case('window-max-span-7d',
+         'a user alert every 20 h for 8 days, Resource Manager and Storage in turn: each starts within '
+         '24 h of the previous, but a session lasts less than 7 days from its first alert (max_span), '
+         'so the alert at 180 h starts a second session: two kind-1 incidents')
+t = '2025-08-01T09:00:00.1234567Z'
+for i in range(11):
+    if i % 2 == 0:
+        c.alert('a%d' % i, 'export', 'ARM_AnomalousOperation.Persistence', add_t(t, hours=20 * i), subid(),
+                [U(TRENT)], intent='Persistence', chk=dict(plan='ResourceManager', signals=['account']))
+    else:
+        c.alert('a%d' % i, 'export', 'Storage.Blob_ApplicationAnomaly', add_t(t, hours=20 * i),
+                stid('stcontosofinance'), [U(TRENT)], intent='Execution', severity='Medium',
+                chk=dict(plan='Storage', signals=['account']))
+c.expect(1, 1, E('user', TRENT[1]), ['a%d' % i for i in range(9)], firstActivityTimeUtc=t,
+         lastActivityTimeUtc=add_t(t, hours=160))
+c.expect(1, 1, E('user', TRENT[1]), ['a9', 'a10'], firstActivityTimeUtc=add_t(t, hours=180),
+         lastActivityTimeUtc=add_t(t, hours=200))
+
+c = Case('window-max-span-option-2d',
+         'with --max-span 2d, user alerts at 0, 20, 40, 60 and 70 h (Resource Manager and Storage in '
+         'turn) are cut at 48 h from the first: sessions of 0-40 h and 60-70 h, two kind-1 incidents',
+         args=['--max-span', '2d'])
+t = '2025-08-12T09:00:00.7654321Z'
+for i, off in enumerate([0, 20, 40, 60, 70]):
+    if i % 2 == 0:
+        c.alert('a%d' % i, 'rest', 'ARM_AnomalousOperation.Persistence', add_t(t, hours=off), subid(),
+                [U(WENDY)], intent='Persistence', chk=dict(plan='ResourceManager', signals=['account']))
+    else:
+        c.alert('a%d' % i, 'rest', 'Storage.Blob_ApplicationAnomaly', add_t(t, hours=off),
+                stid('stcontosofinance'), [U(WENDY)], intent='Execution', severity='Medium',
+                chk=dict(plan='Storage', signals=['account']))
+c.expect(1, 1, E('user', WENDY[1]), ['a0', 'a1', 'a2'], firstActivityTimeUtc=t,
+         lastActivityTimeUtc=add_t(t, hours=40))
+c.expect(1, 1, E('user', WENDY[1]), ['a3', 'a4'], firstActivityTimeUtc=add_t(t, hours=60),
+         lastActivityTimeUtc=add_t(t, hours=70))
+
+c = Case('chain-cut-at-max-span-cell',
+         'SSH brute force on a vm at 23:00 and a crypto miner on it at 01:00, across Thursday '
+         '2025-08-07 00:00 UTC, a boundary of the 7-day cells counted from 1970-01-01 that machine '
+         'components never cross: kind 3 scenario 2 (an entity session, only capped from its first '
+         'alert) but no machine chain (the same pair on one side of it gives kind 21: k03s2)')
+t = '2025-08-06T23:00:00.5550001Z'
+vm = vmid('vm-jump-09')
+h = host('vm-jump-09', vm)
+c.alert('bf', 'export', 'SSH_Incoming_BF_OneToOne', t, vm, [ip('203.0.113.58'), h],
+        intent='PreAttack', chk=dict(plan='Network', signals=['brute_force'], stages=[0]))
+c.alert('miner', 'export', 'VM_CryptoCoinMinerExecution', add_t(t, hours=2), vm, [h],
+        intent='Execution', severity='High', chk=dict(plan='Servers', signals=['crypto_mining'], stages=[8]))
+c.expect(3, 2, E('vm', key(vm)), ['bf', 'miner'], severity='High')
+
 # ================================================================ wrong order
 c = Case('order-k03s1-user-after-miner',
          'a crypto miner on a vm, then the Resource Manager user operation on it: the account alert '
