@@ -25,6 +25,8 @@ struct corral_ealert {
     uint64_t *serials;     /* final incidents that hold this alert (for suppression) */
     uint32_t n_serials, cap_serials;
     uint32_t n_vms;        /* vm entities it names */
+    uint32_t id_len;       /* strlen(a.id) */
+    uint64_t id_hash;      /* corral_map_hash of a.id, for the engine's id index */
 };
 
 /* A deep copy of a; NULL when out of memory. refs starts at 0. */

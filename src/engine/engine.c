@@ -135,7 +135,7 @@ static corral_time session_open_until(struct corral_ealert *const *al, uint32_t 
 /* ---- entities and components ------------------------------------------------------- */
 
 struct eent {
-    char *ckey; /* scope \x1f type \x1f key, owned */
+    uint64_t hash; /* corral_map_hash of ckey */
     uint32_t cklen;
     const char *scope; /* inside ckey */
     const char *key;   /* inside ckey */
@@ -145,6 +145,7 @@ struct eent {
     struct avec vm;  /* alerts on vms naming it, for machine ties */
     uint32_t vm_compacted; /* vm.n after the last full compaction */
     uint32_t pending; /* close events in the heap that point here */
+    char ckey[];      /* scope \x1f type \x1f key */
 };
 
 struct corral_ecomp {
@@ -361,7 +362,6 @@ static void eent_free(struct eent *E)
     }
     avec_release(&E->all);
     avec_release(&E->vm);
-    free(E->ckey);
     free(E);
 }
 
@@ -449,7 +449,7 @@ static void close_holder(corral_engine *en, struct corral_ealert *e)
 {
     if (--e->open == 0 && e->in_index) {
         e->in_index = 0;
-        corral_map_del(en->alerts, e->a.id, strlen(e->a.id));
+        corral_map_del_h(en->alerts, e->a.id, e->id_len, e->id_hash);
         if (en->stats.open_alerts > 0) {
             en->stats.open_alerts--;
         }
@@ -997,40 +997,29 @@ static struct eent *entity_get(corral_engine *en, const char *scope,
     ck[slen + 2] = '\x1f';
     memcpy(ck + slen + 3, ent->key, ent->len);
     ck[cklen] = '\0';
-    struct eent *E = corral_map_get(en->ents, ck, cklen);
-    if (E != NULL) {
-        if (ck != stackbuf) {
-            free(ck);
+    uint64_t h = corral_map_hash(ck, cklen);
+    struct eent *E = corral_map_get_h(en->ents, ck, cklen, h);
+    if (E == NULL) {
+        E = calloc(1, sizeof(*E) + cklen + 1);
+        if (E == NULL) {
+            fail(en, CORRAL_ERR_NOMEM);
+        } else {
+            memcpy(E->ckey, ck, cklen + 1);
+            E->hash = h;
+            E->cklen = (uint32_t)cklen;
+            E->scope = E->ckey;
+            E->key = E->ckey + slen + 3;
+            E->keylen = ent->len;
+            E->type = ent->type;
+            if (corral_map_put_h(en->ents, E->ckey, cklen, h, E) != CORRAL_OK) {
+                free(E);
+                E = NULL;
+                fail(en, CORRAL_ERR_NOMEM);
+            }
         }
-        return E;
     }
-    E = calloc(1, sizeof(*E));
-    char *own = ck != stackbuf ? ck : malloc(cklen + 1);
-    if (E == NULL || own == NULL) {
-        free(E);
-        if (own != ck) {
-            free(own);
-        }
-        if (ck != stackbuf) {
-            free(ck);
-        }
-        fail(en, CORRAL_ERR_NOMEM);
-        return NULL;
-    }
-    if (own != ck) {
-        memcpy(own, ck, cklen + 1);
-    }
-    E->ckey = own;
-    E->cklen = (uint32_t)cklen;
-    E->scope = own;
-    E->key = own + slen + 3;
-    E->keylen = ent->len;
-    E->type = ent->type;
-    if (corral_map_put(en->ents, own, cklen, E) != CORRAL_OK) {
-        free(own);
-        free(E);
-        fail(en, CORRAL_ERR_NOMEM);
-        return NULL;
+    if (ck != stackbuf) {
+        free(ck);
     }
     return E;
 }
@@ -1198,7 +1187,7 @@ static void process_entity(corral_engine *en, struct eent *E)
     }
     if (E->all.n == 0 && E->vm.n == 0) {
         if (E->pending == 0) {
-            corral_map_del(en->ents, E->ckey, E->cklen);
+            corral_map_del_h(en->ents, E->ckey, E->cklen, E->hash);
             eent_free(E);
         }
         return;
@@ -1298,8 +1287,8 @@ static void advance(corral_engine *en)
     release(en);
 }
 
-/* Put a vm alert into its machine component, tied to its neighbours. */
-static void add_to_machines(corral_engine *en, struct corral_ealert *x)
+/* Put a vm alert into its machine component, tied to its neighbours; es[i]: its entities'. */
+static void add_to_machines(corral_engine *en, struct corral_ealert *x, struct eent *const *es)
 {
     struct corral_ecomp *c = calloc(1, sizeof(*c));
     if (c == NULL || avec_insert(&c->members, x) < 0) {
@@ -1316,11 +1305,8 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x)
     corral_time w = en->chain_window;
     for (uint32_t i = 0; i < x->a.n_entities; i++) {
         const struct corral_entity *ent = &x->a.entities[i];
-        if ((tie_types & (1u << ent->type)) == 0) {
-            continue;
-        }
-        struct eent *E = entity_get(en, x->a.scope, ent);
-        if (E == NULL) {
+        struct eent *E = es[i];
+        if ((tie_types & (1u << ent->type)) == 0 || E == NULL) {
             continue;
         }
         int pos = avec_insert(&E->vm, x);
@@ -1355,15 +1341,11 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x)
 }
 
 /* --stream: re-evaluate everything x joined. */
-static void stream_alert(corral_engine *en, struct corral_ealert *x)
+static void stream_alert(corral_engine *en, struct corral_ealert *x, struct eent *const *es)
 {
     for (uint32_t i = 0; i < x->a.n_entities; i++) {
-        const struct corral_entity *ent = &x->a.entities[i];
-        if (en->n_by_type[ent->type] == 0) {
-            continue;
-        }
-        struct eent *E = entity_get(en, x->a.scope, ent);
-        if (E == NULL) {
+        struct eent *E = es[i];
+        if (en->n_by_type[x->a.entities[i].type] == 0 || E == NULL) {
             continue;
         }
         uint32_t pos = E->all.n;
@@ -1396,7 +1378,8 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         return en->failed;
     }
     size_t idlen = strlen(alert->id);
-    if (corral_map_get(en->alerts, alert->id, idlen) != NULL) {
+    uint64_t idh = corral_map_hash(alert->id, idlen);
+    if (corral_map_get_h(en->alerts, alert->id, idlen, idh) != NULL) {
         en->stats.duplicates++;
         return CORRAL_OK;
     }
@@ -1405,22 +1388,38 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         return CORRAL_OK;
     }
     struct corral_ealert *x = corral_ealert_new(alert);
-    if (x == NULL || corral_map_put(en->alerts, x->a.id, idlen, x) != CORRAL_OK) {
+    if (x == NULL || corral_map_put_h(en->alerts, x->a.id, idlen, idh, x) != CORRAL_OK) {
         corral_ealert_free(x);
         return CORRAL_ERR_NOMEM;
     }
+    x->id_len = (uint32_t)idlen;
+    x->id_hash = idh;
     x->refs = 1;
     x->in_index = 1;
     en->stats.alerts++;
     if (++en->stats.open_alerts > en->stats.peak_open_alerts) {
         en->stats.peak_open_alerts = en->stats.open_alerts;
     }
+    /* Each entity is looked up once: entity lists, machine ties and --stream share es[]. */
+    struct eent *stack_es[32];
+    struct eent **es = x->a.n_entities <= 32 ? stack_es : malloc(x->a.n_entities * sizeof(*es));
+    if (es == NULL) {
+        fail(en, CORRAL_ERR_NOMEM);
+        return en->failed;
+    }
+    int machines = x->n_vms > 0 && en->has_chains;
+    for (uint32_t i = 0; i < x->a.n_entities; i++) {
+        const struct corral_entity *ent = &x->a.entities[i];
+        int wanted = en->n_by_type[ent->type] > 0 ||
+                     (machines && (tie_types & (1u << ent->type)) != 0);
+        es[i] = wanted ? entity_get(en, x->a.scope, ent) : NULL;
+    }
     for (uint32_t i = 0; i < x->a.n_entities; i++) {
         const struct corral_entity *ent = &x->a.entities[i];
         if (en->n_by_type[ent->type] == 0) {
             continue;
         }
-        struct eent *E = entity_get(en, x->a.scope, ent);
+        struct eent *E = es[i];
         if (E == NULL || avec_insert(&E->all, x) < 0) {
             fail(en, CORRAL_ERR_NOMEM);
             continue;
@@ -1431,8 +1430,8 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
             push_event(en, x->a.start + en->window_of_type[ent->type], EV_ENTITY, E);
         }
     }
-    if (x->n_vms > 0 && en->has_chains) {
-        add_to_machines(en, x);
+    if (machines) {
+        add_to_machines(en, x, es);
     }
     if (x->open == 0) {
         /* Nothing can correlate it: it stays a standalone alert. */
@@ -1446,7 +1445,10 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         }
     }
     if (en->opts.stream && x->open > 0) {
-        stream_alert(en, x);
+        stream_alert(en, x, es);
+    }
+    if (es != stack_es) {
+        free(es);
     }
     if (x->a.start > en->max_seen) {
         en->max_seen = x->a.start;

@@ -116,19 +116,37 @@ static int grow(corral_map *m)
     return 0;
 }
 
+uint64_t corral_map_hash(const void *key, size_t len)
+{
+    return slot_hash(key, len);
+}
+
 void *corral_map_get(const corral_map *map, const void *key, size_t len)
 {
-    uint64_t h = slot_hash(key, len);
-    const struct slot *s = &map->slots[find(map, h, key, len)];
-    return s->hash != 0 ? s->value : NULL;
+    return corral_map_get_h(map, key, len, slot_hash(key, len));
 }
 
 corral_err corral_map_put(corral_map *map, const void *key, size_t len, void *value)
 {
+    return corral_map_put_h(map, key, len, slot_hash(key, len), value);
+}
+
+void *corral_map_del(corral_map *map, const void *key, size_t len)
+{
+    return corral_map_del_h(map, key, len, slot_hash(key, len));
+}
+
+void *corral_map_get_h(const corral_map *map, const void *key, size_t len, uint64_t h)
+{
+    const struct slot *s = &map->slots[find(map, h, key, len)];
+    return s->hash != 0 ? s->value : NULL;
+}
+
+corral_err corral_map_put_h(corral_map *map, const void *key, size_t len, uint64_t h, void *value)
+{
     if ((map->count + 1) * 4 > map->cap * 3 && grow(map) != 0) {
         return CORRAL_ERR_NOMEM;
     }
-    uint64_t h = slot_hash(key, len);
     struct slot *s = &map->slots[find(map, h, key, len)];
     if (s->hash == 0) {
         map->count++;
@@ -140,9 +158,8 @@ corral_err corral_map_put(corral_map *map, const void *key, size_t len, void *va
     return CORRAL_OK;
 }
 
-void *corral_map_del(corral_map *map, const void *key, size_t len)
+void *corral_map_del_h(corral_map *map, const void *key, size_t len, uint64_t h)
 {
-    uint64_t h = slot_hash(key, len);
     size_t mask = map->cap - 1;
     size_t i = find(map, h, key, len);
     if (map->slots[i].hash == 0) {

@@ -23,6 +23,16 @@ void corral_map_free(corral_map *map); /* NULL is a no-op; values are not freed 
 /* The 64-bit hash corral uses for strings (also for deterministic ids). */
 uint64_t corral_hash(const void *key, size_t len, uint64_t seed);
 
+/*
+ * The _h variants take the key's map hash, corral_map_hash(key, len), for a
+ * caller that keeps it: a key looked up, inserted and later removed is then
+ * hashed once.
+ */
+uint64_t corral_map_hash(const void *key, size_t len);
+void *corral_map_get_h(const corral_map *map, const void *key, size_t len, uint64_t h);
+corral_err corral_map_put_h(corral_map *map, const void *key, size_t len, uint64_t h, void *value);
+void *corral_map_del_h(corral_map *map, const void *key, size_t len, uint64_t h);
+
 /* The value for key, or NULL. */
 void *corral_map_get(const corral_map *map, const void *key, size_t len);
 /* Insert or replace; the key is borrowed. CORRAL_ERR_NOMEM on failure (map unchanged). */
