@@ -187,7 +187,7 @@ struct fin {
     struct corral_incident inc;
     struct corral_link *links;
     struct corral_entity *entities;
-    char *entity_key; /* owned copy */
+    char *entity_key; /* a copy, in the same allocation */
     struct corral_ealert **members;
     uint64_t serial; /* counter << 2 | specificity */
     size_t rule_index;
@@ -345,10 +345,7 @@ static void fin_free(struct fin *f)
     for (uint32_t i = 0; i < f->inc.n_members; i++) {
         unref(f->members[i]);
     }
-    free(f->members);
-    free(f->links);
     free(f->entities);
-    free(f->entity_key);
     free(f);
 }
 
@@ -527,21 +524,24 @@ static void finalize(corral_engine *en, struct fin *f, unsigned specificity)
     }
 }
 
-/* A fin for n members, with links and members arrays; NULL when out of memory. */
-static struct fin *fin_new(uint32_t n)
+/*
+ * A fin for n members, with its links and members arrays and a copy of the
+ * shared entity's key, all in one allocation; NULL when out of memory.
+ */
+static struct fin *fin_new(uint32_t n, const char *key)
 {
-    struct fin *f = calloc(1, sizeof(*f));
+    size_t keylen = strlen(key);
+    size_t size = sizeof(struct fin) + n * sizeof(struct corral_link) +
+                  n * sizeof(struct corral_ealert *) + keylen + 1;
+    struct fin *f = malloc(size);
     if (f == NULL) {
         return NULL;
     }
-    f->links = calloc(n, sizeof(*f->links));
-    f->members = calloc(n, sizeof(*f->members));
-    if (f->links == NULL || f->members == NULL) {
-        free(f->links);
-        free(f->members);
-        free(f);
-        return NULL;
-    }
+    memset(f, 0, sizeof(*f));
+    f->links = (struct corral_link *)(f + 1);
+    f->members = (struct corral_ealert **)(f->links + n);
+    f->entity_key = (char *)(f->members + n);
+    memcpy(f->entity_key, key, keylen + 1);
     return f;
 }
 
@@ -635,12 +635,8 @@ static void entity_incident(corral_engine *en, struct eent *E, uint32_t r, uint3
     if (live && already_streamed(en, r, sc, E, al[0], n)) {
         return; /* reported before with the same members: nothing to build */
     }
-    struct fin *f = fin_new(n);
-    if (f != NULL) {
-        f->entity_key = strdup(E->key);
-    }
-    if (f == NULL || f->entity_key == NULL) {
-        fin_free(f);
+    struct fin *f = fin_new(n, E->key);
+    if (f == NULL) {
         fail(en, CORRAL_ERR_NOMEM);
         return;
     }
@@ -910,7 +906,7 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
             rule_index = r;
         }
     }
-    if (rule == NULL || (f = fin_new(count)) == NULL) {
+    if (rule == NULL || (f = fin_new(count, vm_keys)) == NULL) {
         if (rule != NULL) {
             fail(en, CORRAL_ERR_NOMEM);
         }
@@ -933,8 +929,6 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
     f->inc.description = rule->chain_description;
     f->inc.scope = al[idx[0]]->a.scope;
     f->inc.entity_type = CORRAL_ENT_VM;
-    f->entity_key = vm_keys;
-    vm_keys = NULL;
     f->inc.entity_key = f->entity_key;
     f->inc.rule_text = en->chain_text;
     const char *parts[] = {"machine-chain", al[idx[0]]->a.scope, al[idx[0]]->a.id};
