@@ -219,6 +219,8 @@ struct corral_engine {
     uint64_t next_serial;
     struct corral_link *scratch; /* links of the scenario being evaluated */
     uint32_t scratch_cap;
+    struct corral_ealert **tail; /* --stream: an entity list's tail as it was before an alert */
+    uint32_t tail_cap;
     uint64_t *rule_counts;
     struct corral_engine_stats stats;
     corral_err failed; /* sticky: first allocation failure */
@@ -429,6 +431,7 @@ void corral_engine_free(corral_engine *en)
         free(en->by_type[t]);
     }
     free(en->scratch);
+    free(en->tail);
     free(en->req_text);
     free(en->rule_text);
     free(en->rule_counts);
@@ -767,13 +770,20 @@ static void stream_entity(corral_engine *en, struct eent *E, uint32_t pos)
             lo = hi;
         }
         uint32_t tn = n - lo - 1; /* the tail without x */
-        struct corral_ealert **old = malloc((tn > 0 ? tn : 1) * sizeof(*old));
-        if (old == NULL) {
-            fail(en, CORRAL_ERR_NOMEM);
-            return;
+        if (tn > en->tail_cap) {
+            struct corral_ealert **grown = realloc(en->tail, tn * sizeof(*grown));
+            if (grown == NULL) {
+                fail(en, CORRAL_ERR_NOMEM);
+                return;
+            }
+            en->tail = grown;
+            en->tail_cap = tn;
         }
-        memcpy(old, al + lo, (pos - lo) * sizeof(*old));
-        memcpy(old + (pos - lo), al + pos + 1, (n - pos - 1) * sizeof(*old));
+        struct corral_ealert **old = en->tail;
+        if (tn > 0) {
+            memcpy(old, al + lo, (pos - lo) * sizeof(*old));
+            memcpy(old + (pos - lo), al + pos + 1, (n - pos - 1) * sizeof(*old));
+        }
         uint32_t i = 0;
         for (uint32_t j = lo; j < n;) {
             uint32_t je = session_end(al, n, j, w, span);
@@ -796,7 +806,6 @@ static void stream_entity(corral_engine *en, struct eent *E, uint32_t pos)
             retract_session(en, ref.rule, sc, E, old[i]);
             i = session_end(old, tn, i, w, span);
         }
-        free(old);
     }
 }
 
