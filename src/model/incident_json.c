@@ -38,13 +38,13 @@ static void put_time(struct corral_strbuf *sb, corral_time t)
     corral_strbuf_json_cstr(sb, corral_time_format(t, text));
 }
 
-/* {"type":"...","key":"..."} */
-static void put_entity(struct corral_strbuf *sb, const char *type, const char *key)
+/* {"type":"...","key":"..."}, the key of len bytes. */
+static void put_entity(struct corral_strbuf *sb, const char *type, const char *key, size_t len)
 {
     LIT(sb, "{\"type\":");
     put_name(sb, type);
     LIT(sb, ",\"key\":");
-    put_text(sb, key);
+    corral_strbuf_json_str(sb, key, len);
     corral_strbuf_putc(sb, '}');
 }
 
@@ -125,7 +125,7 @@ static void put_why(struct corral_strbuf *sb, const struct corral_incident *inc)
         } else {
             LIT(sb, ",\"role\":\"context\",\"entity\":");
         }
-        put_entity(sb, corral_incident_entity_type(l->via_type), l->via_key);
+        put_entity(sb, corral_incident_entity_type(l->via_type), l->via_key, strlen(l->via_key));
         if (l->following != NULL) {
             LIT(sb, ",\"following\":");
             put_text(sb, l->following);
@@ -161,7 +161,8 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
     LIT(sb, ",\"scope\":");
     put_text(sb, inc->scope);
     LIT(sb, ",\"entity\":");
-    put_entity(sb, corral_incident_entity_type(inc->entity_type), inc->entity_key);
+    put_entity(sb, corral_incident_entity_type(inc->entity_type), inc->entity_key,
+               strlen(inc->entity_key));
     LIT(sb, ",\"alerts\":[");
     for (uint32_t i = 0; i < inc->n_members; i++) {
         if (i > 0) {
@@ -182,7 +183,8 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
         if (i > 0) {
             corral_strbuf_putc(sb, ',');
         }
-        put_entity(sb, corral_entity_type_name(inc->entities[i].type), inc->entities[i].key);
+        const struct corral_entity *e = &inc->entities[i];
+        put_entity(sb, corral_entity_type_name(e->type), e->key, e->len);
     }
     corral_strbuf_putc(sb, ']');
     put_why(sb, inc);
