@@ -1281,6 +1281,11 @@ static void advance(corral_engine *en)
     while ((top = corral_kheap_top(&en->events)) != NULL && top->key < due * 2) {
         struct corral_kheap_item ev;
         corral_kheap_pop(&en->events, &ev);
+        /* The next event's entity is a cache miss: start loading it now. */
+        const struct corral_kheap_item *next = corral_kheap_top(&en->events);
+        if (next != NULL) {
+            __builtin_prefetch(next->ptr);
+        }
         if ((ev.key & 1) == EV_ENTITY) {
             process_entity(en, ev.ptr);
         } else {
