@@ -1441,7 +1441,10 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
     if (machines) {
         add_to_machines(en, x, es);
     }
-    if (x->open == 0) {
+    /* A standalone alert is freed by close_holder(): nothing of x is read after it. */
+    const corral_time start = x->a.start;
+    const int standalone = x->open == 0;
+    if (standalone) {
         /* Nothing can correlate it: it stays a standalone alert. */
         x->open = 1;
         close_holder(en, x);
@@ -1452,14 +1455,14 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
             x->refs++;
         }
     }
-    if (en->opts.stream && x->open > 0) {
+    if (en->opts.stream && !standalone) {
         stream_alert(en, x, es);
     }
     if (es != stack_es) {
         free(es);
     }
-    if (x->a.start > en->max_seen) {
-        en->max_seen = x->a.start;
+    if (start > en->max_seen) {
+        en->max_seen = start;
         en->watermark = en->max_seen - en->opts.lateness;
     }
     advance(en);
