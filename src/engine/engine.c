@@ -10,9 +10,11 @@
  *           process image or account, each within the window of the other)
  *
  * Each list and component has close events in a heap keyed by "last alert +
- * window". When the watermark (newest start time - allowed lateness) passes
- * one, no future alert can join: its sessions are evaluated against the
- * rules, incidents are finalized, and the alerts are let go. Final
+ * window" (or "first alert + maximum span", or the end of the component's
+ * cell of the maximum span, when that comes first). When the watermark
+ * (newest start time - allowed lateness) passes one, no future alert can
+ * join: its sessions are evaluated against the rules, incidents are
+ * finalized, and the alerts are let go. Final
  * incidents wait in a heap until no open alert can start an earlier one, then
  * leave in (first activity, id) order, after the specific-before-generic
  * check: every alert lists the final incidents that hold it, so "another
