@@ -95,18 +95,36 @@ corral_err corral_chain_find(struct corral_ealert *const *alerts, uint32_t n, ui
         const struct corral_alert *a = &alerts[idx[k]]->a;
         int16_t *cur = best + (size_t)k * N_STATES;
         const int16_t *next = cur + N_STATES;
-        for (unsigned st = 0; st < N_STATES; st++) {
-            int16_t v = next[st]; /* skip alert k */
-            for (unsigned s = 0; s < CORRAL_STAGE_COUNT; s++) {
-                if ((a->stages & (1u << s)) == 0) {
+        memcpy(cur, next, N_STATES * sizeof(int16_t)); /* skip alert k */
+        unsigned p = (unsigned)a->plan;
+        for (unsigned s = 0; s < CORRAL_STAGE_COUNT; s++) {
+            if ((a->stages & (1u << s)) == 0) {
+                continue;
+            }
+            /* Take alert k at stage s: from every state whose last stage is none or <= s. */
+            for (unsigned last = 0; last < 14; last++) {
+                if (last != STAGE_NONE && last > s) {
                     continue;
                 }
-                int ns = step(st, s, a->plan);
-                if (ns >= 0 && next[ns] != INVALID && next[ns] + 1 > v) {
-                    v = (int16_t)(next[ns] + 1);
+                for (unsigned spread = 0; spread < 2; spread++) {
+                    unsigned nspread = spread | (last != STAGE_NONE && s > last);
+                    /* With a known plan p, plans none and p go to p; any other to many. */
+                    int16_t to_p = p != PLANS_NONE ? next[state_of(s, p, nspread)] : INVALID;
+                    int16_t to_many = next[state_of(s, PLANS_MANY, nspread)];
+                    for (unsigned plans = 0; plans < 14; plans++) {
+                        int16_t t;
+                        if (p == PLANS_NONE) {
+                            t = next[state_of(s, plans, nspread)]; /* unknown plan: unchanged */
+                        } else {
+                            t = (plans == PLANS_NONE || plans == p) ? to_p : to_many;
+                        }
+                        int16_t *c = &cur[state_of(last, plans, spread)];
+                        if (t != INVALID && t + 1 > *c) {
+                            *c = (int16_t)(t + 1);
+                        }
+                    }
                 }
             }
-            cur[st] = v;
         }
     }
     unsigned st = state_of(STAGE_NONE, PLANS_NONE, 0);

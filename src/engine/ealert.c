@@ -68,7 +68,9 @@ void corral_ealert_free(struct corral_ealert *e)
     if (e == NULL) {
         return;
     }
-    free(e->serials);
+    if (e->serials != e->serials_small) {
+        free(e->serials);
+    }
     free(e);
 }
 
@@ -95,9 +97,21 @@ int corral_ealert_names(const struct corral_ealert *e, enum corral_entity_type t
 
 int corral_ealert_add_serial(struct corral_ealert *e, uint64_t serial)
 {
+    if (e->cap_serials == 0) {
+        e->serials = e->serials_small;
+        e->cap_serials = 2;
+    }
     if (e->n_serials == e->cap_serials) {
-        uint32_t ncap = e->cap_serials != 0 ? e->cap_serials * 2 : 4;
-        uint64_t *n = realloc(e->serials, ncap * sizeof(uint64_t));
+        uint32_t ncap = e->cap_serials * 2;
+        uint64_t *n;
+        if (e->serials == e->serials_small) {
+            n = malloc(ncap * sizeof(uint64_t));
+            if (n != NULL) {
+                memcpy(n, e->serials_small, sizeof(e->serials_small));
+            }
+        } else {
+            n = realloc(e->serials, ncap * sizeof(uint64_t));
+        }
         if (n == NULL) {
             return -1;
         }

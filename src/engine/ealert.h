@@ -24,6 +24,7 @@ struct corral_ealert {
     struct corral_ecomp *comp;       /* at a union-find root: its component */
     uint64_t *serials;     /* final incidents that hold this alert (for suppression) */
     uint32_t n_serials, cap_serials;
+    uint64_t serials_small[2]; /* serials points here until a third one comes */
     uint32_t n_vms;        /* vm entities it names */
     uint32_t id_len;       /* strlen(a.id) */
     uint64_t id_hash;      /* corral_map_hash of a.id, for the engine's id index */

@@ -10,9 +10,11 @@
  *           process image or account, each within the window of the other)
  *
  * Each list and component has close events in a heap keyed by "last alert +
- * window". When the watermark (newest start time - allowed lateness) passes
- * one, no future alert can join: its sessions are evaluated against the
- * rules, incidents are finalized, and the alerts are let go. Final
+ * window" (or "first alert + maximum span", or the end of the component's
+ * cell of the maximum span, when that comes first). When the watermark
+ * (newest start time - allowed lateness) passes one, no future alert can
+ * join: its sessions are evaluated against the rules, incidents are
+ * finalized, and the alerts are let go. Final
  * incidents wait in a heap until no open alert can start an earlier one, then
  * leave in (first activity, id) order, after the specific-before-generic
  * check: every alert lists the final incidents that hold it, so "another
@@ -187,7 +189,7 @@ struct fin {
     struct corral_incident inc;
     struct corral_link *links;
     struct corral_entity *entities;
-    char *entity_key; /* owned copy */
+    char *entity_key; /* a copy, in the same allocation */
     struct corral_ealert **members;
     uint64_t serial; /* counter << 2 | specificity */
     size_t rule_index;
@@ -219,6 +221,8 @@ struct corral_engine {
     uint64_t next_serial;
     struct corral_link *scratch; /* links of the scenario being evaluated */
     uint32_t scratch_cap;
+    struct corral_ealert **tail; /* --stream: an entity list's tail as it was before an alert */
+    uint32_t tail_cap;
     uint64_t *rule_counts;
     struct corral_engine_stats stats;
     corral_err failed; /* sticky: first allocation failure */
@@ -345,10 +349,7 @@ static void fin_free(struct fin *f)
     for (uint32_t i = 0; i < f->inc.n_members; i++) {
         unref(f->members[i]);
     }
-    free(f->members);
-    free(f->links);
     free(f->entities);
-    free(f->entity_key);
     free(f);
 }
 
@@ -432,6 +433,7 @@ void corral_engine_free(corral_engine *en)
         free(en->by_type[t]);
     }
     free(en->scratch);
+    free(en->tail);
     free(en->req_text);
     free(en->rule_text);
     free(en->rule_counts);
@@ -527,21 +529,24 @@ static void finalize(corral_engine *en, struct fin *f, unsigned specificity)
     }
 }
 
-/* A fin for n members, with links and members arrays; NULL when out of memory. */
-static struct fin *fin_new(uint32_t n)
+/*
+ * A fin for n members, with its links and members arrays and a copy of the
+ * shared entity's key, all in one allocation; NULL when out of memory.
+ */
+static struct fin *fin_new(uint32_t n, const char *key)
 {
-    struct fin *f = calloc(1, sizeof(*f));
+    size_t keylen = strlen(key);
+    size_t size = sizeof(struct fin) + n * sizeof(struct corral_link) +
+                  n * sizeof(struct corral_ealert *) + keylen + 1;
+    struct fin *f = malloc(size);
     if (f == NULL) {
         return NULL;
     }
-    f->links = calloc(n, sizeof(*f->links));
-    f->members = calloc(n, sizeof(*f->members));
-    if (f->links == NULL || f->members == NULL) {
-        free(f->links);
-        free(f->members);
-        free(f);
-        return NULL;
-    }
+    memset(f, 0, sizeof(*f));
+    f->links = (struct corral_link *)(f + 1);
+    f->members = (struct corral_ealert **)(f->links + n);
+    f->entity_key = (char *)(f->members + n);
+    memcpy(f->entity_key, key, keylen + 1);
     return f;
 }
 
@@ -635,12 +640,8 @@ static void entity_incident(corral_engine *en, struct eent *E, uint32_t r, uint3
     if (live && already_streamed(en, r, sc, E, al[0], n)) {
         return; /* reported before with the same members: nothing to build */
     }
-    struct fin *f = fin_new(n);
-    if (f != NULL) {
-        f->entity_key = strdup(E->key);
-    }
-    if (f == NULL || f->entity_key == NULL) {
-        fin_free(f);
+    struct fin *f = fin_new(n, E->key);
+    if (f == NULL) {
         fail(en, CORRAL_ERR_NOMEM);
         return;
     }
@@ -771,13 +772,20 @@ static void stream_entity(corral_engine *en, struct eent *E, uint32_t pos)
             lo = hi;
         }
         uint32_t tn = n - lo - 1; /* the tail without x */
-        struct corral_ealert **old = malloc((tn > 0 ? tn : 1) * sizeof(*old));
-        if (old == NULL) {
-            fail(en, CORRAL_ERR_NOMEM);
-            return;
+        if (tn > en->tail_cap) {
+            struct corral_ealert **grown = realloc(en->tail, tn * sizeof(*grown));
+            if (grown == NULL) {
+                fail(en, CORRAL_ERR_NOMEM);
+                return;
+            }
+            en->tail = grown;
+            en->tail_cap = tn;
         }
-        memcpy(old, al + lo, (pos - lo) * sizeof(*old));
-        memcpy(old + (pos - lo), al + pos + 1, (n - pos - 1) * sizeof(*old));
+        struct corral_ealert **old = en->tail;
+        if (tn > 0) {
+            memcpy(old, al + lo, (pos - lo) * sizeof(*old));
+            memcpy(old + (pos - lo), al + pos + 1, (n - pos - 1) * sizeof(*old));
+        }
         uint32_t i = 0;
         for (uint32_t j = lo; j < n;) {
             uint32_t je = session_end(al, n, j, w, span);
@@ -800,7 +808,6 @@ static void stream_entity(corral_engine *en, struct eent *E, uint32_t pos)
             retract_session(en, ref.rule, sc, E, old[i]);
             i = session_end(old, tn, i, w, span);
         }
-        free(old);
     }
 }
 
@@ -910,7 +917,7 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
             rule_index = r;
         }
     }
-    if (rule == NULL || (f = fin_new(count)) == NULL) {
+    if (rule == NULL || (f = fin_new(count, vm_keys)) == NULL) {
         if (rule != NULL) {
             fail(en, CORRAL_ERR_NOMEM);
         }
@@ -933,8 +940,6 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
     f->inc.description = rule->chain_description;
     f->inc.scope = al[idx[0]]->a.scope;
     f->inc.entity_type = CORRAL_ENT_VM;
-    f->entity_key = vm_keys;
-    vm_keys = NULL;
     f->inc.entity_key = f->entity_key;
     f->inc.rule_text = en->chain_text;
     const char *parts[] = {"machine-chain", al[idx[0]]->a.scope, al[idx[0]]->a.id};
@@ -1278,6 +1283,11 @@ static void advance(corral_engine *en)
     while ((top = corral_kheap_top(&en->events)) != NULL && top->key < due * 2) {
         struct corral_kheap_item ev;
         corral_kheap_pop(&en->events, &ev);
+        /* The next event's entity is a cache miss: start loading it now. */
+        const struct corral_kheap_item *next = corral_kheap_top(&en->events);
+        if (next != NULL) {
+            __builtin_prefetch(next->ptr);
+        }
         if ((ev.key & 1) == EV_ENTITY) {
             process_entity(en, ev.ptr);
         } else {

@@ -8,7 +8,7 @@
  * (one iterator object and one vector growth check per node) cost as much
  * as simdjson's second stage.
  * Errors are placed by corral_json_locate_error(), a slow exact scan that only
- * runs on the rare bad record.
+ * runs on the rare bad record, and reported as the first fault it finds.
  */
 #include "ingest/json.h"
 
@@ -34,7 +34,7 @@ struct corral_json_parser {
     dom::parser dom;
     corral_json_node *nodes = nullptr; /* node_cap nodes (malloc) */
     size_t node_cap = 0;
-    open_container *stack = nullptr; /* max_open entries (malloc) */
+    open_container *stack = nullptr; /* max_open entries and a spare (malloc) */
     size_t max_open = 0;
     corral_json_member *dollar = nullptr; /* members of the last document whose key starts '$' */
     uint32_t n_dollar = 0;
@@ -42,7 +42,11 @@ struct corral_json_parser {
     size_t max_size;
     unsigned max_depth;
 
-    corral_json_parser(size_t size, unsigned depth) : dom(size), max_size(size), max_depth(depth)
+    /* simdjson's own capacity never goes below dom::MINIMAL_DOCUMENT_CAPACITY (it asks for that
+     * much even for a 1-byte document); max_size is enforced before simdjson sees the input. */
+    corral_json_parser(size_t size, unsigned depth)
+        : dom(size < dom::MINIMAL_DOCUMENT_CAPACITY ? dom::MINIMAL_DOCUMENT_CAPACITY : size),
+          max_size(size), max_depth(depth)
     {
     }
     ~corral_json_parser()
@@ -64,15 +68,23 @@ extern "C" corral_json_parser *corral_json_parser_new(size_t max_size, unsigned 
     if (p == nullptr) {
         return nullptr;
     }
-    /* Start small; simdjson grows the buffers up to max_size on demand and keeps max_depth. */
+    /*
+     * Start small; simdjson grows the buffers up to max_size on demand and keeps the depth.
+     * simdjson refuses a non-empty container at its depth limit but takes an empty one there,
+     * so it is given one level more than ours, and the tape walk refuses any container (empty
+     * or not) past max_depth: exactly max_depth levels, as json.h says.
+     */
     size_t initial = max_size < 65536 ? max_size : 65536;
-    if (p->dom.allocate(initial, max_depth) != SUCCESS) {
+    if (initial < dom::MINIMAL_DOCUMENT_CAPACITY) {
+        initial = dom::MINIMAL_DOCUMENT_CAPACITY;
+    }
+    if (p->dom.allocate(initial, (size_t)max_depth + 1) != SUCCESS) {
         delete p;
         return nullptr;
     }
-    /* One open container per level, and a spare: simdjson rejects deeper documents first. */
-    p->max_open = (size_t)max_depth + 1;
-    p->stack = static_cast<open_container *>(std::malloc(p->max_open * sizeof *p->stack));
+    /* The containers around the innermost open one: at most max_depth - 1. */
+    p->max_open = (size_t)max_depth - 1;
+    p->stack = static_cast<open_container *>(std::malloc(max_depth * sizeof *p->stack));
     if (p->stack == nullptr) {
         delete p;
         return nullptr;
@@ -188,7 +200,7 @@ static corral_err flatten(corral_json_parser *p, uint32_t *count)
         } else if (t == '{' || t == '[') {
             if (open != none) {
                 if (depth == max_open) {
-                    return CORRAL_ERR_DEPTH; /* simdjson enforces the limit first: never seen */
+                    return CORRAL_ERR_DEPTH; /* one level past max_depth: placed by the locator */
                 }
                 stack[depth].node = open;
                 stack[depth].count = members;
@@ -296,6 +308,29 @@ static corral_err map_error(error_code code)
     }
 }
 
+/*
+ * The diagnostic for a document refused with err (and simdjson's message): the
+ * locator's first fault in reading order, with the code of that fault, so that
+ * code, position and reason always describe the same thing. simdjson may have
+ * stopped at another fault (it checks the UTF-8 of the whole text before the
+ * syntax), but the first one is the one to fix first. Out of memory and
+ * capacity are not faults of the text: they keep simdjson's word, unplaced.
+ */
+static corral_err refuse(const corral_json_parser *parser, const char *buf, size_t len,
+                         corral_err err, const char *message, struct corral_diag *diag)
+{
+    if (err == CORRAL_ERR_NOMEM || err == CORRAL_ERR_TOO_LARGE) {
+        return corral_diag_set(diag, err, 0, 0, "%s", message);
+    }
+    size_t line = 0, col = 0;
+    const char *reason = nullptr;
+    corral_err kind = corral_json_locate_error(buf, len, parser->max_depth, &line, &col, &reason);
+    if (kind == CORRAL_OK) {
+        return corral_diag_set(diag, err, 0, 0, "%s", message); /* nothing the locator can place */
+    }
+    return corral_diag_set(diag, kind, line, col, "%s", reason);
+}
+
 extern "C" corral_err corral_json_parse(corral_json_parser *parser, const char *buf, size_t len,
                                         int padded, struct corral_json_doc *doc,
                                         struct corral_diag *diag)
@@ -309,26 +344,18 @@ extern "C" corral_err corral_json_parse(corral_json_parser *parser, const char *
     dom::element root;
     error_code code = parser->dom.parse(buf, len, padded == 0).get(root);
     if (code != SUCCESS) {
-        corral_err err = map_error(code);
-        size_t line = 0, col = 0;
-        const char *reason = nullptr;
-        if (err == CORRAL_ERR_NOMEM ||
-            !corral_json_locate_error(buf, len, parser->max_depth, &line, &col, &reason)) {
-            return corral_diag_set(diag, err, 0, 0, "%s", error_message(code));
-        }
-        if (err == CORRAL_ERR_JSON && reason != nullptr) {
-            /* The exact scanner knows better what kind of fault this is. */
-            return corral_diag_set(diag, err, line, col, "%s", reason);
-        }
-        return corral_diag_set(diag, err, line, col, "%s", reason ? reason : error_message(code));
+        return refuse(parser, buf, len, map_error(code), error_message(code), diag);
     }
     (void)root; /* read through the tape, which root belongs to */
     uint32_t count = 0;
     corral_err err = flatten(parser, &count);
     if (err != CORRAL_OK) {
         parser->n_dollar = 0;
-        return corral_diag_set(diag, err, 0, 0, "%s",
-                               err == CORRAL_ERR_NOMEM ? "out of memory" : "unexpected JSON tape");
+        return refuse(parser, buf, len, err,
+                      err == CORRAL_ERR_NOMEM    ? "out of memory"
+                      : err == CORRAL_ERR_DEPTH ? "nesting deeper than the depth limit"
+                                                : "unexpected JSON tape",
+                      diag);
     }
     doc->nodes = parser->nodes;
     doc->count = count;

@@ -63,8 +63,10 @@ struct corral_json_doc {
 typedef struct corral_json_parser corral_json_parser;
 
 /*
- * A parser for documents of at most max_size bytes nested at most max_depth
- * deep (both > 0). NULL when out of memory.
+ * A parser for documents of at most max_size bytes (1 .. UINT32_MAX) nested at
+ * most max_depth deep (> 0): every array or object counts, empty or not, the
+ * outermost as level 1 ("[[1]]" and "[[]]" are 2 deep, a scalar 0). NULL when
+ * out of memory or a limit is out of range.
  */
 corral_json_parser *corral_json_parser_new(size_t max_size, unsigned max_depth);
 void corral_json_parser_free(corral_json_parser *parser); /* NULL is a no-op */
@@ -93,18 +95,25 @@ size_t corral_json_padding(void);
  * buf + len are readable (their values do not matter) and no copy is made.
  * On success *doc is valid until the next parse on this parser. On failure
  * returns CORRAL_ERR_JSON, _UTF8, _DEPTH, _TOO_LARGE or _NOMEM and fills diag
- * with the line and column (relative to buf) of the fault.
+ * with it: for the first three, the line and column (relative to buf) and the
+ * reason of the first fault in the text, the code saying which kind it is
+ * (a text with bad UTF-8 after a syntax error is a JSON error at the syntax
+ * error); a document over max_size is placed at 1:1; out of memory is not
+ * placed (0:0).
  */
 corral_err corral_json_parse(corral_json_parser *parser, const char *buf, size_t len, int padded,
                              struct corral_json_doc *doc, struct corral_diag *diag);
 
 /*
- * Find where the text fails to be JSON: a slow, exact, pure-C scan used only to
- * place the diagnostic once the fast parser has said no. Fills *line, *col
- * (1-based) and a short reason; returns 0 if the text is in fact valid.
+ * Find where the text fails to be JSON nested at most max_depth deep (counted
+ * as for the parser): a slow, exact, pure-C scan used only to place the
+ * diagnostic once the fast parser has said no. Returns the kind of the first
+ * fault, CORRAL_ERR_JSON, _UTF8 or _DEPTH, and fills *line, *col (1-based) and
+ * a short reason (each may be NULL); CORRAL_OK (0) if the text is in fact
+ * valid, or when out of memory past 1024 levels.
  */
-int corral_json_locate_error(const char *buf, size_t len, unsigned max_depth, size_t *line,
-                             size_t *col, const char **reason);
+corral_err corral_json_locate_error(const char *buf, size_t len, unsigned max_depth, size_t *line,
+                                    size_t *col, const char **reason);
 
 /* Case-insensitive ASCII comparison of a node's string with a NUL-terminated lower-case key. */
 int corral_json_key_is(const struct corral_json_node *key, const char *lower);

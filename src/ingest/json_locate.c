@@ -8,14 +8,16 @@
  * without recursion (an explicit bit stack of open containers), and stops at
  * the first fault with its line, column (in bytes) and a short fixed reason.
  *
- * It must never be stricter than simdjson, or a record that parses would be
- * "located" as bad (the json fuzz target checks this). So where RFC 8259
- * leaves limits to the implementation, this file uses simdjson's:
+ * It must accept exactly what corral_json_parse() accepts, or a record that
+ * parses would be "located" as bad, or a refused one left unplaced (the json
+ * fuzz target checks both ways). So where RFC 8259 leaves limits to the
+ * implementation, this file uses simdjson's and json.h's:
  *   - an integer (no fraction, no exponent) must fit int64 or uint64;
  *   - any other number must not round to infinity (underflow to 0 is fine);
- *   - a non-empty array or object opened at nesting level max_depth or deeper
- *     is too deep, counting the root container as level 1 (empty containers
- *     are not counted, as in simdjson's stage 2).
+ *   - an array or object, empty or not, opened past nesting level max_depth
+ *     is too deep, counting the root container as level 1.
+ * Each fault has a kind (syntax, UTF-8, depth) so that the parser's code and
+ * the reason it shows always agree.
  *
  * The two lookup helpers at the end are what every decoder uses to find a
  * member whatever the case of its key (formats.md: match keys
@@ -42,17 +44,29 @@ struct scan {
     size_t pos;
     size_t fault;       /* offset of the first fault */
     const char *reason; /* fixed text */
+    corral_err kind;    /* CORRAL_ERR_JSON, _UTF8 or _DEPTH */
     /* One bit per open non-empty container: 1 = object, 0 = array. */
     uint64_t inline_words[INLINE_WORDS];
     uint64_t *words;
     size_t cap_words;
 };
 
-static int fail(struct scan *s, size_t at, const char *reason)
+static int fail_as(struct scan *s, corral_err kind, size_t at, const char *reason)
 {
     s->fault = at;
     s->reason = reason;
+    s->kind = kind;
     return 0;
+}
+
+static int fail(struct scan *s, size_t at, const char *reason)
+{
+    return fail_as(s, CORRAL_ERR_JSON, at, reason);
+}
+
+static int fail_utf8(struct scan *s, size_t at)
+{
+    return fail_as(s, CORRAL_ERR_UTF8, at, "invalid UTF-8 byte");
 }
 
 static int is_digit(unsigned char c)
@@ -112,7 +126,7 @@ static int fail_unexpected(struct scan *s, const char *reason)
     size_t left = s->len - s->pos;
     if (at[0] >= 0x80) {
         if (utf8_len(at, left) == 0) {
-            return fail(s, s->pos, "invalid UTF-8 byte");
+            return fail_utf8(s, s->pos);
         }
         if (left >= 3 && at[0] == 0xEF && at[1] == 0xBB && at[2] == 0xBF) {
             return fail(s, s->pos, "unexpected byte order mark (U+FEFF)");
@@ -220,7 +234,7 @@ static int scan_string(struct scan *s)
         }
         size_t n = utf8_len(p + pos, s->len - pos);
         if (n == 0) {
-            return fail(s, pos, "invalid UTF-8 byte");
+            return fail_utf8(s, pos);
         }
         pos += n;
     }
@@ -455,6 +469,9 @@ value:
     case '[': {
         size_t open = s->pos;
         int object = p[open] == '{';
+        if (depth >= max_depth) { /* this container would be level depth + 1 */
+            return fail_as(s, CORRAL_ERR_DEPTH, open, "nesting deeper than the depth limit");
+        }
         s->pos++;
         skip_ws(s);
         if (s->pos < s->len && p[s->pos] == (object ? '}' : ']')) {
@@ -462,9 +479,6 @@ value:
             goto after_value;
         }
         depth++;
-        if (depth >= max_depth) {
-            return fail(s, open, "nesting deeper than the depth limit");
-        }
         if (!push(s, depth, object)) {
             return -1;
         }
@@ -577,8 +591,8 @@ after_value:
     return fail_unexpected(s, "expected ',' or ']' after array element");
 }
 
-int corral_json_locate_error(const char *buf, size_t len, unsigned max_depth, size_t *line,
-                             size_t *col, const char **reason)
+corral_err corral_json_locate_error(const char *buf, size_t len, unsigned max_depth, size_t *line,
+                                    size_t *col, const char **reason)
 {
     struct scan s;
     memset(&s, 0, sizeof(s));
@@ -593,7 +607,7 @@ int corral_json_locate_error(const char *buf, size_t len, unsigned max_depth, si
     }
     if (rc != 0) {
         /* Valid, or out of memory past 1024 levels: nothing we can point at. */
-        return 0;
+        return CORRAL_OK;
     }
     size_t ln = 1;
     size_t line_start = 0;
@@ -612,7 +626,7 @@ int corral_json_locate_error(const char *buf, size_t len, unsigned max_depth, si
     if (reason != NULL) {
         *reason = s.reason;
     }
-    return 1;
+    return s.kind;
 }
 
 int corral_json_key_is(const struct corral_json_node *key, const char *lower)

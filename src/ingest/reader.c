@@ -18,7 +18,7 @@
  *     corral_json_locate_error(), and stops.
  *   - a value that ends on its first line (or any first byte other than
  *     '{'): NDJSON, streamed line by line in a buffer of at most
- *     max(1 MiB, max_record + 2) bytes. A line over max_record is reported
+ *     max(256 KiB, max_record + 2) bytes. A line over max_record is reported
  *     and its rest is read and dropped without being stored.
  *   - '{' that goes on past its first line: framed, as above (pretty-printed
  *     objects one after another, a REST list, one object). One exception
@@ -44,7 +44,9 @@
 
 #include "ingest/json.h"
 
-#define READ_CHUNK ((size_t)1 << 20)           /* first buffer, and NDJSON's minimum */
+/* First buffer, and NDJSON's minimum: small enough to stay in a core's L2 cache between read(2)
+ * writing it and the parser reading it (1 MiB measured 2-4% slower end to end). */
+#define READ_CHUNK ((size_t)256 << 10)
 #define MAX_READ ((size_t)1 << 30)             /* bytes asked of one read(2) */
 #define DEFAULT_MAX_RECORD ((size_t)16 << 20)  /* docs/decisions.md */
 #define DEFAULT_MAX_DOCUMENT ((size_t)1 << 30) /* docs/decisions.md */

@@ -153,6 +153,10 @@ const char *corral_status_name(enum corral_status status);   /* "Active", ... */
 const char *corral_shape_name(enum corral_shape shape);      /* "rest", "export", "sentinel" */
 const char *corral_entity_type_name(enum corral_entity_type type); /* "user", "ip", ... */
 
+/* Every plan and every tactic, ordered by name (strcmp of the names above): output sorted by name. */
+extern const unsigned char corral_plans_by_name[CORRAL_PLAN_COUNT];
+extern const unsigned char corral_tactics_by_name[CORRAL_TAC_COUNT];
+
 /* Lookups from text, case-insensitive; return 0 on success, -1 when the text is not known. */
 int corral_plan_parse(const char *s, size_t len, enum corral_plan *out);
 int corral_tactic_parse(const char *s, size_t len, enum corral_tactic *out); /* spaces ignored */

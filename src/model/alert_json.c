@@ -2,6 +2,10 @@
  * alert_json.c - write a normalized alert as JSON. Signals, tactics and
  * stages come out in enum (kill-chain) order; entities in the order the
  * decoder sorted them, (type, key).
+ *
+ * `corral alerts` writes one line per alert read, so like incident_json.c
+ * the fixed text goes out as literals with its separators, corral's own
+ * names without escaping, and only the alert's strings through the escaper.
  */
 #include "model/alert_json.h"
 
@@ -9,17 +13,20 @@
 
 #include "util/time.h"
 
-static void put_str(struct corral_strbuf *sb, int *first, const char *key, const char *value)
+#define LIT(sb, s) CORRAL_STRBUF_LIT(sb, s)
+
+/* One of corral's own names (a plan, a signal, an entity type...): no escape needed. */
+static void put_name(struct corral_strbuf *sb, const char *name)
 {
-    corral_strbuf_json_key(sb, first, key);
-    corral_strbuf_json_str(sb, value, strlen(value));
+    corral_strbuf_putc(sb, '"');
+    corral_strbuf_append(sb, name, strlen(name));
+    corral_strbuf_putc(sb, '"');
 }
 
-static void put_time(struct corral_strbuf *sb, int *first, const char *key, corral_time t)
+static void put_time(struct corral_strbuf *sb, corral_time t)
 {
-    corral_strbuf_json_key(sb, first, key);
     if (t == CORRAL_TIME_NONE) {
-        corral_strbuf_puts(sb, "null");
+        LIT(sb, "null");
         return;
     }
     char text[CORRAL_TIME_TEXT];
@@ -37,10 +44,9 @@ static const char *tactic_at(unsigned bit)
 }
 
 /* The set bits of mask as a JSON array: names from name(bit), or bit numbers when name is NULL. */
-static void put_bits(struct corral_strbuf *sb, int *first, const char *key, uint32_t mask,
-                     unsigned nbits, const char *(*name)(unsigned bit))
+static void put_bits(struct corral_strbuf *sb, uint32_t mask, unsigned nbits,
+                     const char *(*name)(unsigned bit))
 {
-    corral_strbuf_json_key(sb, first, key);
     corral_strbuf_putc(sb, '[');
     int inner = 1;
     for (unsigned i = 0; i < nbits; i++) {
@@ -52,10 +58,9 @@ static void put_bits(struct corral_strbuf *sb, int *first, const char *key, uint
         }
         inner = 0;
         if (name == NULL) {
-            corral_strbuf_json_int(sb, i);
+            corral_strbuf_json_uint(sb, i);
         } else {
-            const char *text = name(i);
-            corral_strbuf_json_str(sb, text, strlen(text));
+            put_name(sb, name(i));
         }
     }
     corral_strbuf_putc(sb, ']');
@@ -64,51 +69,62 @@ static void put_bits(struct corral_strbuf *sb, int *first, const char *key, uint
 void corral_alert_json(struct corral_strbuf *sb, const struct corral_alert *a, const char *source,
                        size_t line)
 {
-    int first = 1;
-    corral_strbuf_putc(sb, '{');
-    put_str(sb, &first, "systemAlertId", a->id);
-    put_str(sb, &first, "alertType", a->alert_type);
-    put_str(sb, &first, "displayName", a->display_name);
-    put_str(sb, &first, "shape", corral_shape_name(a->shape));
-    put_str(sb, &first, "scope", a->scope);
-    put_str(sb, &first, "plan", corral_plan_name(a->plan));
-    put_str(sb, &first, "productComponentName", a->product_component);
+    LIT(sb, "{\"systemAlertId\":");
+    corral_strbuf_json_cstr(sb, a->id);
+    LIT(sb, ",\"alertType\":");
+    corral_strbuf_json_cstr(sb, a->alert_type);
+    LIT(sb, ",\"displayName\":");
+    corral_strbuf_json_cstr(sb, a->display_name);
+    LIT(sb, ",\"shape\":");
+    put_name(sb, corral_shape_name(a->shape));
+    LIT(sb, ",\"scope\":");
+    corral_strbuf_json_cstr(sb, a->scope);
+    LIT(sb, ",\"plan\":");
+    put_name(sb, corral_plan_name(a->plan));
+    LIT(sb, ",\"productComponentName\":");
+    corral_strbuf_json_cstr(sb, a->product_component);
 
-    put_bits(sb, &first, "signals", a->signals, CORRAL_SIG_COUNT, signal_at);
-    put_bits(sb, &first, "tactics", a->tactics, CORRAL_TAC_COUNT, tactic_at);
-    put_bits(sb, &first, "stages", a->stages, CORRAL_STAGE_COUNT, NULL);
-    put_str(sb, &first, "severity", corral_severity_name(a->severity));
-    put_str(sb, &first, "status", corral_status_name(a->status));
-    put_time(sb, &first, "startTimeUtc", a->start);
-    put_time(sb, &first, "endTimeUtc", a->end);
-    put_time(sb, &first, "timeGeneratedUtc", a->generated);
+    LIT(sb, ",\"signals\":");
+    put_bits(sb, a->signals, CORRAL_SIG_COUNT, signal_at);
+    LIT(sb, ",\"tactics\":");
+    put_bits(sb, a->tactics, CORRAL_TAC_COUNT, tactic_at);
+    LIT(sb, ",\"stages\":");
+    put_bits(sb, a->stages, CORRAL_STAGE_COUNT, NULL);
+    LIT(sb, ",\"severity\":");
+    put_name(sb, corral_severity_name(a->severity));
+    LIT(sb, ",\"status\":");
+    put_name(sb, corral_status_name(a->status));
+    LIT(sb, ",\"startTimeUtc\":");
+    put_time(sb, a->start);
+    LIT(sb, ",\"endTimeUtc\":");
+    put_time(sb, a->end);
+    LIT(sb, ",\"timeGeneratedUtc\":");
+    put_time(sb, a->generated);
 
-    corral_strbuf_json_key(sb, &first, "entities");
-    corral_strbuf_putc(sb, '[');
+    LIT(sb, ",\"entities\":[");
     for (uint32_t i = 0; i < a->n_entities; i++) {
         const struct corral_entity *e = &a->entities[i];
         if (i > 0) {
             corral_strbuf_putc(sb, ',');
         }
-        int ef = 1;
-        corral_strbuf_putc(sb, '{');
-        put_str(sb, &ef, "type", corral_entity_type_name(e->type));
-        corral_strbuf_json_key(sb, &ef, "key");
+        LIT(sb, "{\"type\":");
+        put_name(sb, corral_entity_type_name(e->type));
+        LIT(sb, ",\"key\":");
         corral_strbuf_json_str(sb, e->key, e->len);
         corral_strbuf_putc(sb, '}');
     }
     corral_strbuf_putc(sb, ']');
 
     if (source != NULL) {
-        corral_strbuf_json_key(sb, &first, "source");
-        struct corral_strbuf tmp;
-        corral_strbuf_init(&tmp);
-        corral_strbuf_printf(&tmp, "%s:%zu", source, line);
-        corral_strbuf_json_str(sb, tmp.data != NULL ? tmp.data : "", tmp.len);
-        if (tmp.failed) {
-            sb->failed = 1;
+        /* "file:line": the line number needs no escape, so it goes inside the quotes as is. */
+        LIT(sb, ",\"source\":");
+        corral_strbuf_json_cstr(sb, source);
+        if (corral_strbuf_status(sb) == CORRAL_OK) {
+            sb->len--; /* the closing quote */
+            corral_strbuf_putc(sb, ':');
+            corral_strbuf_json_uint(sb, line);
+            corral_strbuf_putc(sb, '"');
         }
-        corral_strbuf_release(&tmp);
     }
     corral_strbuf_putc(sb, '}');
 }

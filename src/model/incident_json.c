@@ -3,66 +3,54 @@
  * (plans and tactics sorted by name, entities by type then key, members and
  * links by start time then id), and nothing depends on the clock, so that
  * the same alerts always give byte-identical lines.
+ *
+ * A big incident writes every member and its link, thousands of small
+ * pieces, so the fixed text is written as literals with their separators
+ * ("\",\"role\":\"rule\"" and the like), names that need no escape are
+ * copied as they are, and only the strings that come from the alerts and the
+ * rules go through the JSON escaper.
  */
 #include "model/incident_json.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "util/time.h"
 
-static void put_str(struct corral_strbuf *sb, int *first, const char *key, const char *value)
+#define LIT(sb, s) CORRAL_STRBUF_LIT(sb, s)
+
+/* A string from the data (an id, a key, a rule's text), escaped. */
+static void put_text(struct corral_strbuf *sb, const char *s)
 {
-    corral_strbuf_json_key(sb, first, key);
-    corral_strbuf_json_str(sb, value, strlen(value));
+    corral_strbuf_json_cstr(sb, s != NULL ? s : "");
 }
 
-static void put_time(struct corral_strbuf *sb, int *first, const char *key, corral_time t)
+/* One of corral's own names (a plan, a tactic, an entity type, a severity): no escape needed. */
+static void put_name(struct corral_strbuf *sb, const char *name)
+{
+    corral_strbuf_putc(sb, '"');
+    corral_strbuf_append(sb, name, strlen(name));
+    corral_strbuf_putc(sb, '"');
+}
+
+static void put_time(struct corral_strbuf *sb, corral_time t)
 {
     char text[CORRAL_TIME_TEXT];
-    put_str(sb, first, key, corral_time_format(t, text));
+    corral_strbuf_json_cstr(sb, corral_time_format(t, text));
 }
 
-static void put_entity(struct corral_strbuf *sb, const char *type, const char *key)
+/* {"type":"...","key":"..."}, the key of len bytes. */
+static void put_entity(struct corral_strbuf *sb, const char *type, const char *key, size_t len)
 {
-    int first = 1;
-    corral_strbuf_putc(sb, '{');
-    put_str(sb, &first, "type", type);
-    put_str(sb, &first, "key", key);
+    LIT(sb, "{\"type\":");
+    put_name(sb, type);
+    LIT(sb, ",\"key\":");
+    corral_strbuf_json_str(sb, key, len);
     corral_strbuf_putc(sb, '}');
 }
 
 const char *corral_incident_entity_type(enum corral_entity_type type)
 {
     return type == CORRAL_ENT_PROCESS_IMAGE ? "process" : corral_entity_type_name(type);
-}
-
-static int name_cmp(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The names of the set bits, sorted alphabetically, as a JSON array. */
-static void put_sorted_names(struct corral_strbuf *sb, int *first, const char *key,
-                             uint32_t mask, unsigned nbits, const char *(*name)(unsigned))
-{
-    const char *names[32];
-    size_t n = 0;
-    for (unsigned i = 0; i < nbits && i < 32; i++) {
-        if (mask & (1u << i)) {
-            names[n++] = name(i);
-        }
-    }
-    qsort(names, n, sizeof(names[0]), name_cmp);
-    corral_strbuf_json_key(sb, first, key);
-    corral_strbuf_putc(sb, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0) {
-            corral_strbuf_putc(sb, ',');
-        }
-        corral_strbuf_json_str(sb, names[i], strlen(names[i]));
-    }
-    corral_strbuf_putc(sb, ']');
 }
 
 static const char *plan_at(unsigned p)
@@ -75,89 +63,132 @@ static const char *tactic_at(unsigned t)
     return corral_tactic_name((enum corral_tactic)t);
 }
 
-static void put_why(struct corral_strbuf *sb, int *first, const struct corral_incident *inc)
+/* The names of the set bits of mask as a JSON array, in the given order of names. */
+static void put_names(struct corral_strbuf *sb, uint32_t mask, const unsigned char *order,
+                      unsigned n, const char *(*name)(unsigned))
 {
-    corral_strbuf_json_key(sb, first, "why");
-    int wf = 1;
-    corral_strbuf_putc(sb, '{');
-    corral_strbuf_json_key(sb, &wf, "rule");
-    corral_strbuf_printf(sb, "\"%s/%u\"", inc->kind, inc->scenario);
-    put_str(sb, &wf, "text", inc->rule_text != NULL ? inc->rule_text : "");
-    corral_strbuf_json_key(sb, &wf, "links");
     corral_strbuf_putc(sb, '[');
+    int first = 1;
+    for (unsigned i = 0; i < n; i++) {
+        if (mask & (1u << order[i])) {
+            if (!first) {
+                corral_strbuf_putc(sb, ',');
+            }
+            first = 0;
+            put_name(sb, name(order[i]));
+        }
+    }
+    corral_strbuf_putc(sb, ']');
+}
+
+static void put_event(struct corral_strbuf *sb, const struct corral_incident *inc,
+                      const char *event)
+{
+    if (event != NULL) {
+        LIT(sb, ",\"event\":");
+        put_text(sb, event);
+        LIT(sb, ",\"version\":");
+        corral_strbuf_json_uint(sb, inc->version);
+    }
+}
+
+/* The display name's value, then description, severity and status: the same in both shapes. */
+static void put_summary(struct corral_strbuf *sb, const struct corral_incident *inc)
+{
+    put_text(sb, inc->display_name);
+    LIT(sb, ",\"description\":");
+    put_text(sb, inc->description);
+    LIT(sb, ",\"severity\":");
+    put_name(sb, corral_severity_name(inc->severity));
+    LIT(sb, ",\"status\":");
+    put_name(sb, corral_status_name(inc->status));
+}
+
+static void put_why(struct corral_strbuf *sb, const struct corral_incident *inc)
+{
+    LIT(sb, ",\"why\":{\"rule\":\"");
+    corral_strbuf_append(sb, inc->kind, strlen(inc->kind));
+    corral_strbuf_putc(sb, '/');
+    corral_strbuf_json_uint(sb, inc->scenario);
+    LIT(sb, "\",\"text\":");
+    put_text(sb, inc->rule_text);
+    LIT(sb, ",\"links\":[");
     for (uint32_t i = 0; i < inc->n_members; i++) {
         const struct corral_link *l = &inc->links[i];
-        int lf = 1;
         if (i > 0) {
             corral_strbuf_putc(sb, ',');
         }
-        corral_strbuf_putc(sb, '{');
-        put_str(sb, &lf, "alert", l->alert->id);
-        put_str(sb, &lf, "role", l->role == CORRAL_LINK_RULE ? "rule" : "context");
-        corral_strbuf_json_key(sb, &lf, "entity");
-        put_entity(sb, corral_incident_entity_type(l->via_type), l->via_key);
+        LIT(sb, "{\"alert\":");
+        put_text(sb, l->alert->id);
+        if (l->role == CORRAL_LINK_RULE) {
+            LIT(sb, ",\"role\":\"rule\",\"entity\":");
+        } else {
+            LIT(sb, ",\"role\":\"context\",\"entity\":");
+        }
+        put_entity(sb, corral_incident_entity_type(l->via_type), l->via_key, strlen(l->via_key));
         if (l->following != NULL) {
-            put_str(sb, &lf, "following", l->following);
+            LIT(sb, ",\"following\":");
+            put_text(sb, l->following);
         }
         if (l->after != NULL) {
-            put_str(sb, &lf, "after", l->after->id);
+            LIT(sb, ",\"after\":");
+            put_text(sb, l->after->id);
         }
         if (l->requirement != NULL) {
-            put_str(sb, &lf, "requirement", l->requirement);
+            LIT(sb, ",\"requirement\":");
+            put_text(sb, l->requirement);
         }
         if (l->stage >= 0) {
-            corral_strbuf_json_key(sb, &lf, "stage");
+            LIT(sb, ",\"stage\":");
             corral_strbuf_json_int(sb, l->stage);
         }
         corral_strbuf_putc(sb, '}');
     }
-    corral_strbuf_puts(sb, "]}");
+    LIT(sb, "]}");
 }
 
 static void corral_shape(struct corral_strbuf *sb, const struct corral_incident *inc,
                          const char *event)
 {
-    int first = 1;
-    corral_strbuf_putc(sb, '{');
-    put_str(sb, &first, "id", inc->id);
-    put_str(sb, &first, "kind", inc->kind);
-    corral_strbuf_json_key(sb, &first, "scenario");
-    corral_strbuf_json_int(sb, inc->scenario);
-    put_str(sb, &first, "displayName", inc->display_name);
-    put_str(sb, &first, "description", inc->description != NULL ? inc->description : "");
-    put_str(sb, &first, "severity", corral_severity_name(inc->severity));
-    put_str(sb, &first, "status", corral_status_name(inc->status));
-    put_str(sb, &first, "scope", inc->scope);
-    corral_strbuf_json_key(sb, &first, "entity");
-    put_entity(sb, corral_incident_entity_type(inc->entity_type), inc->entity_key);
-    corral_strbuf_json_key(sb, &first, "alerts");
-    corral_strbuf_putc(sb, '[');
+    LIT(sb, "{\"id\":");
+    put_text(sb, inc->id);
+    LIT(sb, ",\"kind\":");
+    put_text(sb, inc->kind);
+    LIT(sb, ",\"scenario\":");
+    corral_strbuf_json_uint(sb, inc->scenario);
+    LIT(sb, ",\"displayName\":");
+    put_summary(sb, inc);
+    LIT(sb, ",\"scope\":");
+    put_text(sb, inc->scope);
+    LIT(sb, ",\"entity\":");
+    put_entity(sb, corral_incident_entity_type(inc->entity_type), inc->entity_key,
+               strlen(inc->entity_key));
+    LIT(sb, ",\"alerts\":[");
     for (uint32_t i = 0; i < inc->n_members; i++) {
         if (i > 0) {
             corral_strbuf_putc(sb, ',');
         }
-        corral_strbuf_json_str(sb, inc->links[i].alert->id, strlen(inc->links[i].alert->id));
+        put_text(sb, inc->links[i].alert->id);
     }
-    corral_strbuf_putc(sb, ']');
-    put_sorted_names(sb, &first, "plans", inc->plans, CORRAL_PLAN_COUNT, plan_at);
-    put_sorted_names(sb, &first, "tactics", inc->tactics, CORRAL_TAC_COUNT, tactic_at);
-    put_time(sb, &first, "firstActivityTimeUtc", inc->first_activity);
-    put_time(sb, &first, "lastActivityTimeUtc", inc->last_activity);
-    corral_strbuf_json_key(sb, &first, "entities");
-    corral_strbuf_putc(sb, '[');
+    LIT(sb, "],\"plans\":");
+    put_names(sb, inc->plans, corral_plans_by_name, CORRAL_PLAN_COUNT, plan_at);
+    LIT(sb, ",\"tactics\":");
+    put_names(sb, inc->tactics, corral_tactics_by_name, CORRAL_TAC_COUNT, tactic_at);
+    LIT(sb, ",\"firstActivityTimeUtc\":");
+    put_time(sb, inc->first_activity);
+    LIT(sb, ",\"lastActivityTimeUtc\":");
+    put_time(sb, inc->last_activity);
+    LIT(sb, ",\"entities\":[");
     for (uint32_t i = 0; i < inc->n_entities; i++) {
         if (i > 0) {
             corral_strbuf_putc(sb, ',');
         }
-        put_entity(sb, corral_entity_type_name(inc->entities[i].type), inc->entities[i].key);
+        const struct corral_entity *e = &inc->entities[i];
+        put_entity(sb, corral_entity_type_name(e->type), e->key, e->len);
     }
     corral_strbuf_putc(sb, ']');
-    put_why(sb, &first, inc);
-    if (event != NULL) {
-        put_str(sb, &first, "event", event);
-        corral_strbuf_json_key(sb, &first, "version");
-        corral_strbuf_json_int(sb, inc->version);
-    }
+    put_why(sb, inc);
+    put_event(sb, inc, event);
     corral_strbuf_putc(sb, '}');
 }
 
@@ -168,57 +199,52 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
 static void defender_shape(struct corral_strbuf *sb, const struct corral_incident *inc,
                            const char *event)
 {
-    int first = 1;
-    corral_strbuf_putc(sb, '{');
-    put_str(sb, &first, "systemAlertId", inc->id);
-    corral_strbuf_json_key(sb, &first, "alertType");
-    corral_strbuf_printf(sb, "\"corral.%s\"", inc->kind);
-    put_str(sb, &first, "alertDisplayName", inc->display_name);
-    put_str(sb, &first, "description", inc->description != NULL ? inc->description : "");
-    put_str(sb, &first, "severity", corral_severity_name(inc->severity));
-    put_str(sb, &first, "status", corral_status_name(inc->status));
-    corral_strbuf_json_key(sb, &first, "isIncident");
-    corral_strbuf_puts(sb, "true");
-    put_str(sb, &first, "correlationKey", inc->id);
-    put_str(sb, &first, "vendorName", "corral");
-    put_str(sb, &first, "productName", "corral");
-    put_time(sb, &first, "startTimeUtc", inc->first_activity);
-    put_time(sb, &first, "endTimeUtc", inc->last_activity);
-    put_sorted_names(sb, &first, "intent", inc->tactics, CORRAL_TAC_COUNT, tactic_at);
-    put_str(sb, &first, "compromisedEntity", inc->entity_key);
-    corral_strbuf_json_key(sb, &first, "entities");
-    corral_strbuf_putc(sb, '[');
+    LIT(sb, "{\"systemAlertId\":");
+    put_text(sb, inc->id);
+    LIT(sb, ",\"alertType\":\"corral.");
+    corral_strbuf_append(sb, inc->kind, strlen(inc->kind));
+    LIT(sb, "\",\"alertDisplayName\":");
+    put_summary(sb, inc);
+    LIT(sb, ",\"isIncident\":true,\"correlationKey\":");
+    put_text(sb, inc->id);
+    LIT(sb, ",\"vendorName\":\"corral\",\"productName\":\"corral\",\"startTimeUtc\":");
+    put_time(sb, inc->first_activity);
+    LIT(sb, ",\"endTimeUtc\":");
+    put_time(sb, inc->last_activity);
+    LIT(sb, ",\"intent\":");
+    put_names(sb, inc->tactics, corral_tactics_by_name, CORRAL_TAC_COUNT, tactic_at);
+    LIT(sb, ",\"compromisedEntity\":");
+    put_text(sb, inc->entity_key);
+    LIT(sb, ",\"entities\":[");
     for (uint32_t i = 0; i < inc->n_members; i++) {
         const struct corral_alert *a = inc->links[i].alert;
-        int ef = 1;
         if (i > 0) {
             corral_strbuf_putc(sb, ',');
         }
-        corral_strbuf_putc(sb, '{');
-        put_str(sb, &ef, "type", "SecurityAlert");
-        put_str(sb, &ef, "systemAlertId", a->id);
-        put_str(sb, &ef, "alertType", a->alert_type);
-        put_str(sb, &ef, "alertDisplayName", a->display_name);
-        put_time(sb, &ef, "startTimeUtc", a->start);
-        put_str(sb, &ef, "severity", corral_severity_name(a->severity));
+        LIT(sb, "{\"type\":\"SecurityAlert\",\"systemAlertId\":");
+        put_text(sb, a->id);
+        LIT(sb, ",\"alertType\":");
+        put_text(sb, a->alert_type);
+        LIT(sb, ",\"alertDisplayName\":");
+        put_text(sb, a->display_name);
+        LIT(sb, ",\"startTimeUtc\":");
+        put_time(sb, a->start);
+        LIT(sb, ",\"severity\":");
+        put_name(sb, corral_severity_name(a->severity));
         corral_strbuf_putc(sb, '}');
     }
-    corral_strbuf_putc(sb, ']');
-    corral_strbuf_json_key(sb, &first, "extendedProperties");
-    int xf = 1;
-    corral_strbuf_putc(sb, '{');
-    put_str(sb, &xf, "kind", inc->kind);
-    corral_strbuf_json_key(sb, &xf, "scenario");
-    corral_strbuf_printf(sb, "\"%u\"", inc->scenario);
-    put_str(sb, &xf, "scope", inc->scope);
-    put_str(sb, &xf, "entityType", corral_incident_entity_type(inc->entity_type));
-    put_str(sb, &xf, "entity", inc->entity_key);
+    LIT(sb, "],\"extendedProperties\":{\"kind\":");
+    put_text(sb, inc->kind);
+    LIT(sb, ",\"scenario\":\"");
+    corral_strbuf_json_uint(sb, inc->scenario);
+    LIT(sb, "\",\"scope\":");
+    put_text(sb, inc->scope);
+    LIT(sb, ",\"entityType\":");
+    put_name(sb, corral_incident_entity_type(inc->entity_type));
+    LIT(sb, ",\"entity\":");
+    put_text(sb, inc->entity_key);
     corral_strbuf_putc(sb, '}');
-    if (event != NULL) {
-        put_str(sb, &first, "event", event);
-        corral_strbuf_json_key(sb, &first, "version");
-        corral_strbuf_json_int(sb, inc->version);
-    }
+    put_event(sb, inc, event);
     corral_strbuf_putc(sb, '}');
 }
 

@@ -2,6 +2,12 @@
  * strbuf.c - growable buffer and JSON escaping. Failure is sticky (like
  * stdio's error flag) so that a writer can append a whole record and check
  * once, instead of checking every call.
+ *
+ * Escaping is on the output's hot path (a big incident repeats every member's
+ * id, entity and link), and almost every byte needs none: strings are copied
+ * sixteen bytes at a time (eight without SSE2) while the same registers are
+ * checked for the three kinds of byte that need an escape; only a block that
+ * holds one goes a byte at a time, from that byte on.
  */
 #include "util/strbuf.h"
 
@@ -9,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "util/ascii.h"
 
 void corral_strbuf_init(struct corral_strbuf *sb)
 {
@@ -33,8 +41,7 @@ void corral_strbuf_clear(struct corral_strbuf *sb)
     }
 }
 
-/* Make room for extra more bytes plus the NUL; 0 on success. */
-static int reserve(struct corral_strbuf *sb, size_t extra)
+int corral_strbuf_reserve(struct corral_strbuf *sb, size_t extra)
 {
     if (sb->failed) {
         return -1;
@@ -65,35 +72,13 @@ static int reserve(struct corral_strbuf *sb, size_t extra)
     return 0;
 }
 
-void corral_strbuf_append(struct corral_strbuf *sb, const char *s, size_t len)
-{
-    if (reserve(sb, len) != 0) {
-        return;
-    }
-    if (len > 0) {
-        memcpy(sb->data + sb->len, s, len);
-    }
-    sb->len += len;
-    sb->data[sb->len] = '\0';
-}
-
-void corral_strbuf_puts(struct corral_strbuf *sb, const char *s)
-{
-    corral_strbuf_append(sb, s, strlen(s));
-}
-
-void corral_strbuf_putc(struct corral_strbuf *sb, char c)
-{
-    corral_strbuf_append(sb, &c, 1);
-}
-
 void corral_strbuf_printf(struct corral_strbuf *sb, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || reserve(sb, (size_t)n) != 0) {
+    if (n < 0 || corral_strbuf_reserve(sb, (size_t)n) != 0) {
         if (n < 0) {
             sb->failed = 1;
         }
@@ -105,67 +90,107 @@ void corral_strbuf_printf(struct corral_strbuf *sb, const char *fmt, ...)
     sb->len += (size_t)n;
 }
 
-void corral_strbuf_json_str(struct corral_strbuf *sb, const char *s, size_t len)
+/* What follows the backslash for each byte that needs an escape; 0 for the bytes copied as they are. */
+static const char escape_as[256] = {
+    ['"'] = '"', ['\\'] = '\\', ['\n'] = 'n', ['\r'] = 'r', ['\t'] = 't', ['\b'] = 'b',
+    ['\f'] = 'f', [0x00] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u',
+    [0x05] = 'u', [0x06] = 'u', [0x07] = 'u', [0x0b] = 'u', [0x0e] = 'u', [0x0f] = 'u',
+    [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u', [0x14] = 'u', [0x15] = 'u',
+    [0x16] = 'u', [0x17] = 'u', [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',
+    [0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u', [0x1f] = 'u',
+};
+
+/* Write the escape of c (a byte that needs one) at o; returns the end. */
+static char *escape_byte(char *o, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
-    /* Worst case every byte becomes \u00XX. */
-    if (len > (SIZE_MAX - 2) / 6 || reserve(sb, len * 6 + 2) != 0) {
+    const char e = escape_as[c];
+    *o++ = '\\';
+    *o++ = e;
+    if (e == 'u') {
+        *o++ = '0';
+        *o++ = '0';
+        *o++ = hex[c >> 4];
+        *o++ = hex[c & 15];
+    }
+    return o;
+}
+
+/* The high bit of each byte of w that needs an escape: a control character, '"' or '\\'. */
+static inline uint64_t special_bytes(uint64_t w)
+{
+    const uint64_t below_space =
+        ~(((w & ~CORRAL_ASCII_HIGHS) + CORRAL_ASCII_ONES * (0x80 - 0x20)) | w) & CORRAL_ASCII_HIGHS;
+    return below_space | corral_ascii_bytes_equal(w, '"') | corral_ascii_bytes_equal(w, '\\');
+}
+
+void corral_strbuf_json_str(struct corral_strbuf *sb, const char *s, size_t len)
+{
+    /* Worst case every byte becomes \u00XX. Blocks are stored whole before they are checked, so
+     * the room must hold a whole block at every point: 6 * (bytes left) is at least that from
+     * sixteen bytes left on, and the blocks stop there. */
+    if (len > (SIZE_MAX - 2) / 6) {
         sb->failed = 1;
         return;
     }
+    if ((sb->cap - sb->len <= len * 6 + 2 || sb->failed) &&
+        corral_strbuf_reserve(sb, len * 6 + 2) != 0) {
+        return;
+    }
+    const unsigned char *u = (const unsigned char *)s;
     char *o = sb->data + sb->len;
     *o++ = '"';
     size_t i = 0;
-    while (i < len) {
-        /* Copy the run of bytes that need no escape in one go. */
-        size_t run = i;
-        while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' && s[run] != '\\') {
-            run++;
+#if CORRAL_ASCII_SSE2
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i last_control = _mm_set1_epi8(0x1f);
+    while (len - i >= 16) {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(u + i));
+        _mm_storeu_si128((__m128i *)(void *)o, v);
+        /* max(v, 0x1f) == 0x1f: the unsigned bytes up to 0x1f, the control characters. */
+        const __m128i special =
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                         _mm_cmpeq_epi8(_mm_max_epu8(v, last_control), last_control));
+        const unsigned mask = (unsigned)_mm_movemask_epi8(special);
+        if (mask == 0) {
+            i += 16;
+            o += 16;
+            continue;
         }
-        if (run > i) {
-            memcpy(o, s + i, run - i);
-            o += run - i;
-            i = run;
-            if (i == len) {
-                break;
-            }
+        const unsigned at = (unsigned)__builtin_ctz(mask);
+        o = escape_byte(o + at, u[i + at]);
+        i += at + 1;
+    }
+#endif
+    while (len - i >= 8) {
+        const uint64_t w = corral_ascii_load64(u + i);
+        memcpy(o, &w, sizeof w);
+        const uint64_t special = special_bytes(w);
+        if (special == 0) {
+            i += 8;
+            o += 8;
+            continue;
         }
-        unsigned char c = (unsigned char)s[i++];
-        *o++ = '\\';
-        switch (c) {
-        case '"':
-            *o++ = '"';
-            break;
-        case '\\':
-            *o++ = '\\';
-            break;
-        case '\n':
-            *o++ = 'n';
-            break;
-        case '\r':
-            *o++ = 'r';
-            break;
-        case '\t':
-            *o++ = 't';
-            break;
-        case '\b':
-            *o++ = 'b';
-            break;
-        case '\f':
-            *o++ = 'f';
-            break;
-        default:
-            *o++ = 'u';
-            *o++ = '0';
-            *o++ = '0';
-            *o++ = hex[c >> 4];
-            *o++ = hex[c & 15];
-            break;
+        const unsigned at = (unsigned)__builtin_ctzll(special) / 8;
+        o = escape_byte(o + at, u[i + at]);
+        i += at + 1;
+    }
+    for (; i < len; i++) {
+        if (escape_as[u[i]] == 0) {
+            *o++ = (char)u[i];
+        } else {
+            o = escape_byte(o, u[i]);
         }
     }
     *o++ = '"';
     sb->len = (size_t)(o - sb->data);
     sb->data[sb->len] = '\0';
+}
+
+void corral_strbuf_json_cstr(struct corral_strbuf *sb, const char *s)
+{
+    corral_strbuf_json_str(sb, s, strlen(s));
 }
 
 void corral_strbuf_json_key(struct corral_strbuf *sb, int *first, const char *key)
@@ -178,11 +203,25 @@ void corral_strbuf_json_key(struct corral_strbuf *sb, int *first, const char *ke
     corral_strbuf_putc(sb, ':');
 }
 
+void corral_strbuf_json_uint(struct corral_strbuf *sb, uint64_t v)
+{
+    char tmp[20];
+    size_t n = 0;
+    do {
+        tmp[sizeof tmp - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    corral_strbuf_append(sb, tmp + sizeof tmp - n, n);
+}
+
 void corral_strbuf_json_int(struct corral_strbuf *sb, int64_t v)
 {
-    char tmp[24];
-    int n = snprintf(tmp, sizeof(tmp), "%lld", (long long)v);
-    corral_strbuf_append(sb, tmp, (size_t)n);
+    if (v < 0) {
+        corral_strbuf_putc(sb, '-');
+        corral_strbuf_json_uint(sb, 0 - (uint64_t)v);
+        return;
+    }
+    corral_strbuf_json_uint(sb, (uint64_t)v);
 }
 
 corral_err corral_strbuf_status(const struct corral_strbuf *sb)

@@ -1,11 +1,13 @@
 /*
  * fuzz_json.c - libFuzzer target: the simdjson adapter and the exact error locator.
  *
- * Every input is parsed padded and unpadded, at two depth limits. What must
- * hold: no crash, no leak, both parses agree; a document simdjson accepts is
- * also accepted by corral_json_locate_error() (the locator must never be
- * stricter than the parser, or a good record would be "located" as bad); a
- * document it refuses is placed inside the input, and the node array obeys
+ * Every input is parsed padded and unpadded, at two depth limits, by a parser
+ * whose size limit is the input's own (down to 1 byte). What must hold: no
+ * crash, no leak, both parses agree; the parser and corral_json_locate_error()
+ * accept the same documents (the locator must never be stricter than the
+ * parser, or a good record would be "located" as bad, nor laxer, or a bad one
+ * would go unplaced); a refused document is reported with the locator's kind
+ * of fault, line and column, placed inside the input; and the node array obeys
  * json.h (every subtree's `next` lands on its sibling, member lookup stays in
  * bounds).
  */
@@ -104,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(buf, data, size);
     memset(buf + size, 0, pad);
     for (size_t d = 0; d < sizeof(depths) / sizeof(depths[0]); d++) {
-        corral_json_parser *p = corral_json_parser_new(size + 64, depths[d]);
+        corral_json_parser *p = corral_json_parser_new(size > 0 ? size : 1, depths[d]);
         if (p == NULL) {
             break;
         }
@@ -115,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t line = 0;
         size_t col = 0;
         const char *reason = NULL;
-        int located = corral_json_locate_error(buf, size, depths[d], &line, &col, &reason);
+        corral_err located = corral_json_locate_error(buf, size, depths[d], &line, &col, &reason);
         if (padded == CORRAL_OK) {
             CHECK(!located);
             CHECK(doc.count >= 1);
@@ -124,6 +126,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             CHECK(padded == CORRAL_ERR_JSON || padded == CORRAL_ERR_UTF8 ||
                   padded == CORRAL_ERR_DEPTH || padded == CORRAL_ERR_NOMEM);
             CHECK(diag.code == padded);
+            if (padded != CORRAL_ERR_NOMEM) {
+                CHECK(located == padded);
+                CHECK(diag.line == line && diag.col == col);
+            }
             check_located(buf, size, depths[d]);
         }
         corral_err unpadded = corral_json_parse(p, (const char *)data, size, 0, &doc, &diag);

@@ -264,6 +264,41 @@ static void shapes_and_entities(void **state)
     assert_string_equal(corral_entity_type_name(CORRAL_ENT_COUNT), "");
 }
 
+/* order lists every value of 0..n-1 once, in strictly increasing strcmp order of name(). */
+static void check_by_name(const unsigned char *order, unsigned n, const char *(*name)(unsigned))
+{
+    unsigned seen = 0;
+    for (unsigned i = 0; i < n; i++) {
+        assert_true(order[i] < n);
+        assert_false(seen & (1u << order[i]));
+        seen |= 1u << order[i];
+        if (i > 0) {
+            assert_true(strcmp(name(order[i - 1]), name(order[i])) < 0);
+        }
+    }
+    assert_int_equal(seen, (1u << n) - 1);
+}
+
+static const char *plan_at(unsigned p)
+{
+    return corral_plan_name((enum corral_plan)p);
+}
+
+static const char *tactic_at(unsigned t)
+{
+    return corral_tactic_name((enum corral_tactic)t);
+}
+
+static void orders_by_name(void **state)
+{
+    (void)state;
+    check_by_name(corral_plans_by_name, CORRAL_PLAN_COUNT, plan_at);
+    check_by_name(corral_tactics_by_name, CORRAL_TAC_COUNT, tactic_at);
+    assert_string_equal(plan_at(corral_plans_by_name[0]), "AI");
+    assert_string_equal(tactic_at(corral_tactics_by_name[CORRAL_TAC_COUNT - 1]),
+                        "ResourceDevelopment");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -276,6 +311,7 @@ int main(void)
         cmocka_unit_test(severity),
         cmocka_unit_test(status),
         cmocka_unit_test(shapes_and_entities),
+        cmocka_unit_test(orders_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -807,7 +807,8 @@ static void json_errors_placed(void **state)
     size_t line = 0, col = 0;
     const char *reason = NULL;
     const char *text = q(f, "{'a': 1,}");
-    assert_int_equal(corral_json_locate_error(text, strlen(text), 64, &line, &col, &reason), 1);
+    assert_int_equal(corral_json_locate_error(text, strlen(text), 64, &line, &col, &reason),
+                     CORRAL_ERR_JSON);
     assert_int_equal(line, 1);
     decode_at(f, "{'a': 1,}", 7, 5);
     const struct got_problem *p = one_rejection(f, CORRAL_ERR_JSON);
@@ -817,7 +818,8 @@ static void json_errors_placed(void **state)
     assert_contains(p->msg, reason);
     /* On later lines it is the line's own. */
     text = q(f, "{\n  'a': tru\n}");
-    assert_int_equal(corral_json_locate_error(text, strlen(text), 64, &line, &col, &reason), 1);
+    assert_int_equal(corral_json_locate_error(text, strlen(text), 64, &line, &col, &reason),
+                     CORRAL_ERR_JSON);
     assert_int_equal(line, 2);
     decode_at(f, "{\n  'a': tru\n}", 7, 5);
     p = one_rejection(f, CORRAL_ERR_JSON);

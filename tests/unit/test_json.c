@@ -278,11 +278,14 @@ static void test_parse_errors(void **state)
     expect_error(p, utf, strlen(utf), CORRAL_ERR_UTF8, 2, 4);
     const char *cont = "[\"ok\",\"\x80\"]";
     expect_error(p, cont, strlen(cont), CORRAL_ERR_UTF8, 1, 8);
-    /* Depth: with max_depth 4, three non-empty levels are fine, a fourth is not. */
-    must_parse(p, "[[[1]]]");
-    expect_error(p, "[[[[1]]]]", 9, CORRAL_ERR_DEPTH, 1, 4);
-    const char *deep = "{\"a\":{\"b\":{\n\"c\":{\"d\":1}}}}";
-    expect_error(p, deep, strlen(deep), CORRAL_ERR_DEPTH, 2, 5);
+    /* Depth: with max_depth 4, four levels are fine, a fifth is not, empty or not. */
+    must_parse(p, "[[[[1]]]]");
+    must_parse(p, "{\"a\":{\"b\":{\n\"c\":{\"d\":1}}}}");
+    expect_error(p, "[[[[[1]]]]]", 11, CORRAL_ERR_DEPTH, 1, 5);
+    expect_error(p, "[[[[[]]]]]", 10, CORRAL_ERR_DEPTH, 1, 5);
+    expect_error(p, "[[[[{}]]]]", 10, CORRAL_ERR_DEPTH, 1, 5);
+    const char *deep = "{\"a\":{\"b\":{\n\"c\":{\"d\":{\"e\":1}}}}}";
+    expect_error(p, deep, strlen(deep), CORRAL_ERR_DEPTH, 2, 10);
     /* Trailing garbage and a second value. */
     expect_error(p, "{\"a\":1} x", 9, CORRAL_ERR_JSON, 1, 9);
     expect_error(p, "{\"a\":1}\n{\"b\":2}", 15, CORRAL_ERR_JSON, 2, 1);
@@ -296,7 +299,7 @@ static void test_parse_errors(void **state)
     expect_error(p, " \n ", 3, CORRAL_ERR_JSON, 2, 2);
     corral_json_parser_free(p);
 
-    /* Too large: 65 bytes for a parser of 64 (simdjson cannot go below 32). */
+    /* Too large: 65 bytes for a parser of 64. */
     p = must_parser(64, 4);
     const char *big = "[\"01234567890123456789012345678901234567890123456789012345678\",1]";
     assert_int_equal(strlen(big), 65);
@@ -314,6 +317,46 @@ static void test_parse_errors(void **state)
     assert_null(corral_json_parser_new(0, 4));
     assert_null(corral_json_parser_new(16, 0));
     corral_json_parser_free(NULL);
+    corral_json_parser_free(p);
+
+    /* Limits below simdjson's smallest buffer (32 bytes) work too, and are enforced exactly. */
+    p = must_parser(1, 4);
+    must_parse(p, "7");
+    expect_error(p, "12", 2, CORRAL_ERR_TOO_LARGE, 1, 1);
+    corral_json_parser_free(p);
+    p = must_parser(4, 4);
+    must_parse(p, "[12]");
+    expect_error(p, "[123]", 5, CORRAL_ERR_TOO_LARGE, 1, 1);
+    corral_json_parser_free(p);
+    p = must_parser(31, 1);
+    must_parse(p, "[1,2,3]");
+    expect_error(p, "[[1]]", 5, CORRAL_ERR_DEPTH, 1, 2);
+    corral_json_parser_free(p);
+}
+
+/*
+ * A text with several faults is reported at its first, with the code of that
+ * fault: simdjson checks the UTF-8 of the whole text before its syntax, but a
+ * syntax error that comes first is the one named and placed.
+ */
+static void test_first_fault_wins(void **state)
+{
+    (void)state;
+    corral_json_parser *p = must_parser(MAX_SIZE, 4);
+    expect_error(p, "{\"a\":1,} \xFF", 10, CORRAL_ERR_JSON, 1, 8);
+    expect_error(p, "[1 2] \xC3", 7, CORRAL_ERR_JSON, 1, 4);
+    expect_error(p, "[[[[[1]]]]] \xFF", 13, CORRAL_ERR_DEPTH, 1, 5);
+    expect_error(p, "[\"\xFF\",]", 6, CORRAL_ERR_UTF8, 1, 3);
+    expect_error(p, "{\"a\":\n \"\xC0\"} x", 13, CORRAL_ERR_UTF8, 2, 3);
+    struct corral_json_doc d;
+    struct corral_diag diag;
+    memset(&diag, 0, sizeof(diag));
+    assert_int_equal(corral_json_parse(p, "[1,]\xFF", 5, 0, &d, &diag), CORRAL_ERR_JSON);
+    assert_int_equal(diag.code, CORRAL_ERR_JSON);
+    assert_non_null(strstr(diag.msg, "trailing comma"));
+    memset(&diag, 0, sizeof(diag));
+    assert_int_equal(corral_json_parse(p, "[\"\x80\"] [", 6, 0, &d, &diag), CORRAL_ERR_UTF8);
+    assert_non_null(strstr(diag.msg, "UTF-8"));
     corral_json_parser_free(p);
 }
 
@@ -421,7 +464,22 @@ static const struct bad_case bad_cases[] = {
     {"{\n  \"a\": 1,\n  \"b\": 2,\n}", 4, 1, "trailing comma in object"},
     {"\r\n[\r\n1,\r\n,]", 4, 1, "expected a JSON value"},
     {"{\"\xC3\xA9\xC3\xA9\": x}", 1, 10, "expected a JSON value"},
+    /* depth: four levels at most in these tests, empty containers counted */
+    {"[[[[[]]]]]", 1, 5, "nesting deeper"},
+    {"[[[[{}]]]]", 1, 5, "nesting deeper"},
+    {"{\"a\":[{\"b\":[[1]]}]}", 1, 13, "nesting deeper"},
+    {"[[[[[1,]]]]]", 1, 5, "nesting deeper"}, /* the first fault, not the comma */
+    {"[[[[1,]]]]", 1, 7, "trailing comma in array"},
 };
+
+/* The kind of fault a reason of the table names. */
+static corral_err kind_of(const char *reason)
+{
+    if (strstr(reason, "UTF-8") != NULL) {
+        return CORRAL_ERR_UTF8;
+    }
+    return strstr(reason, "nesting") != NULL ? CORRAL_ERR_DEPTH : CORRAL_ERR_JSON;
+}
 
 static const char *const good_cases[] = {
     "0",
@@ -462,7 +520,9 @@ static const char *const good_cases[] = {
     "\"\xF0\x90\x80\x80\xF4\x8F\xBF\xBF\"",
     "{\"a\":[1,{\"c\":null}],\"d\":{\"e\":\"f\"}}",
     "[[[]]]",
-    "[[[[]]]]", /* empty containers do not count toward the depth */
+    "[[[[]]]]", /* four levels: the limit of these tests */
+    "[[[[1]]]]",
+    "{\"a\":[{\"b\":[]}]}",
     "[{},[[{}]]]",
     "{\"\":\"\"}",
     "{\"a\":1,\"a\":2}",
@@ -478,20 +538,22 @@ static void test_locate_error(void **state)
         size_t line = 0;
         size_t col = 0;
         const char *reason = NULL;
-        int r = corral_json_locate_error(c->text, strlen(c->text), 4, &line, &col, &reason);
-        if (r != 1 || line != c->line || col != c->col || reason == NULL ||
+        corral_err want = kind_of(c->reason);
+        corral_err r = corral_json_locate_error(c->text, strlen(c->text), 4, &line, &col, &reason);
+        if (r != want || line != c->line || col != c->col || reason == NULL ||
             strstr(reason, c->reason) == NULL) {
-            fail_msg("case %zu \"%s\": got %d %zu:%zu \"%s\", want %zu:%zu \"%s\"", i, c->text, r,
-                     line, col, reason ? reason : "(null)", c->line, c->col, c->reason);
+            fail_msg("case %zu \"%s\": got %d %zu:%zu \"%s\", want %d %zu:%zu \"%s\"", i, c->text,
+                     r, line, col, reason ? reason : "(null)", want, c->line, c->col, c->reason);
         }
-        /* The fast parser refuses it too, and the diagnostic lands at the same place. */
+        /* The fast parser refuses it too, with the same code, place and reason. */
         struct corral_json_doc d;
         struct corral_diag diag;
         memset(&diag, 0, sizeof(diag));
         corral_err err = corral_json_parse(p, c->text, strlen(c->text), 0, &d, &diag);
-        if (err == CORRAL_OK || diag.line != c->line || diag.col != c->col) {
-            fail_msg("case %zu \"%s\": parse gave %s at %zu:%zu", i, c->text, corral_strerror(err),
-                     diag.line, diag.col);
+        if (err != want || diag.code != want || diag.line != c->line || diag.col != c->col ||
+            strcmp(diag.msg, reason) != 0) {
+            fail_msg("case %zu \"%s\": parse gave %s at %zu:%zu (%s)", i, c->text,
+                     corral_strerror(err), diag.line, diag.col, diag.msg);
         }
     }
     for (size_t i = 0; i < sizeof(good_cases) / sizeof(good_cases[0]); i++) {
@@ -499,7 +561,7 @@ static void test_locate_error(void **state)
         size_t line = 7;
         size_t col = 7;
         const char *reason = "untouched";
-        int r = corral_json_locate_error(t, strlen(t), 4, &line, &col, &reason);
+        corral_err r = corral_json_locate_error(t, strlen(t), 4, &line, &col, &reason);
         if (r != 0) {
             fail_msg("valid case %zu \"%s\" located at %zu:%zu: %s", i, t, line, col, reason);
         }
@@ -515,18 +577,19 @@ static void test_locate_binary(void **state)
     size_t line = 0;
     size_t col = 0;
     const char *reason = NULL;
-    assert_int_equal(corral_json_locate_error("[1]\0", 4, 4, &line, &col, &reason), 1);
+    assert_int_equal(corral_json_locate_error("[1]\0", 4, 4, &line, &col, &reason), CORRAL_ERR_JSON);
     assert_int_equal(col, 4);
-    assert_int_equal(corral_json_locate_error("\"a\0\"", 4, 4, &line, &col, &reason), 1);
+    assert_int_equal(corral_json_locate_error("\"a\0\"", 4, 4, &line, &col, &reason),
+                     CORRAL_ERR_JSON);
     assert_int_equal(col, 3);
     assert_non_null(strstr(reason, "control character"));
     /* Only len bytes are looked at. */
     assert_int_equal(corral_json_locate_error("[1]garbage", 3, 4, &line, &col, &reason), 0);
     /* Out-parameters may be NULL. */
-    assert_int_equal(corral_json_locate_error("[", 1, 4, NULL, NULL, NULL), 1);
+    assert_int_equal(corral_json_locate_error("[", 1, 4, NULL, NULL, NULL), CORRAL_ERR_JSON);
 }
 
-/* The depth limit follows simdjson's exactly, including far beyond the inline stack. */
+/* The depth limit is the parser's exactly, including far beyond the inline stack. */
 static void test_locate_depth(void **state)
 {
     (void)state;
@@ -539,10 +602,11 @@ static void test_locate_depth(void **state)
     size_t line = 0;
     size_t col = 0;
     const char *reason = NULL;
-    /* 4999 non-empty levels and an empty one: fine with a limit of 5000. */
+    /* 5000 levels, the innermost empty: fine with a limit of 5000, not with 4999. */
     assert_int_equal(corral_json_locate_error(deep, 2 * n, 5000, &line, &col, &reason), 0);
-    assert_int_equal(corral_json_locate_error(deep, 2 * n, 4999, &line, &col, &reason), 1);
-    assert_int_equal(col, 4999);
+    assert_int_equal(corral_json_locate_error(deep, 2 * n, 4999, &line, &col, &reason),
+                     CORRAL_ERR_DEPTH);
+    assert_int_equal(col, 5000);
     assert_non_null(strstr(reason, "nesting deeper"));
     /* Mixed objects and arrays past 1024 levels: the bit stack keeps their kinds apart. */
     size_t levels = 3000;
@@ -566,7 +630,8 @@ static void test_locate_depth(void **state)
     size_t swap = at - 700;
     char was = mixed[swap];
     mixed[swap] = was == '}' ? ']' : '}';
-    assert_int_equal(corral_json_locate_error(mixed, at, UINT_MAX, &line, &col, &reason), 1);
+    assert_int_equal(corral_json_locate_error(mixed, at, UINT_MAX, &line, &col, &reason),
+                     CORRAL_ERR_JSON);
     assert_int_equal(col, swap + 1);
     free(mixed);
 
@@ -578,7 +643,7 @@ static void test_locate_depth(void **state)
     p = must_parser(MAX_SIZE, 4999);
     assert_int_equal(corral_json_parse(p, deep, 2 * n, 0, &d, &diag), CORRAL_ERR_DEPTH);
     assert_int_equal(diag.line, 1);
-    assert_int_equal(diag.col, 4999);
+    assert_int_equal(diag.col, 5000);
     corral_json_parser_free(p);
     free(deep);
 }
@@ -840,6 +905,7 @@ int main(void)
         cmocka_unit_test(test_numbers),        cmocka_unit_test(test_strings),
         cmocka_unit_test(test_padded),         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_locate_error),   cmocka_unit_test(test_locate_binary),
+        cmocka_unit_test(test_first_fault_wins),
         cmocka_unit_test(test_locate_depth),   cmocka_unit_test(test_random_documents),
         cmocka_unit_test(test_dollar_members),
     };
