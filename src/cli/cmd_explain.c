@@ -32,9 +32,9 @@ static const char help[] =
     "those marked \"context\" share the entity within the session.\n"
     "\n"
     "Options: --rules FILE, --no-builtin-rules, --window DURATION, --lateness\n"
-    "DURATION, --max-span DURATION, --catalog FILE, --max-record-size SIZE, --max-document-size SIZE,\n"
-    "--max-depth N and -q, as for\n"
-    "`corral correlate`; -h, --help shows this help.\n"
+    "DURATION, --max-span DURATION, --catalog FILE, --max-record-size SIZE,\n"
+    "--max-document-size SIZE, --max-depth N and -q, as for `corral correlate`;\n"
+    "-h, --help shows this help.\n"
     "\n"
     "Exit status: 0 the incident was found and explained; 1 no incident (or more\n"
     "than one) has that id; 2 a usage error, a bad rules file, or an unreadable FILE.\n";

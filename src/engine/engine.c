@@ -126,8 +126,8 @@ static uint32_t session_end(struct corral_ealert *const *al, uint32_t n, uint32_
  * The last moment at which a session of al[0..end) may still take an alert:
  * it closes once the watermark is past it (see process_entity).
  */
-static corral_time session_open_until(struct corral_ealert *const *al, uint32_t end,
-                                      corral_time w, corral_time span)
+static corral_time session_open_until(struct corral_ealert *const *al, uint32_t end, corral_time w,
+                                      corral_time span)
 {
     corral_time by_gap = al[end - 1]->a.start + w;
     corral_time by_span = al[0]->a.start + span - 1;
