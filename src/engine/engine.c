@@ -1382,6 +1382,28 @@ static void stream_alert(corral_engine *en, struct corral_ealert *x, struct eent
     }
 }
 
+/* 1 when a rule can use the alert: it names an entity some rule shares, or a vm for the chains. */
+static int correlatable(const corral_engine *en, const struct corral_alert *a)
+{
+    for (uint32_t i = 0; i < a->n_entities; i++) {
+        enum corral_entity_type t = a->entities[i].type;
+        if (en->n_by_type[t] > 0 || (t == CORRAL_ENT_VM && en->has_chains)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* An alert that starts at t was taken: move the watermark, close what it passes. */
+static void take_time(corral_engine *en, corral_time t)
+{
+    if (t > en->max_seen) {
+        en->max_seen = t;
+        en->watermark = en->max_seen - en->opts.lateness;
+    }
+    advance(en);
+}
+
 corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert)
 {
     if (en->failed != CORRAL_OK) {
@@ -1396,6 +1418,15 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
     if (alert->start == CORRAL_TIME_NONE || alert->start < en->watermark) {
         en->stats.too_late++;
         return CORRAL_OK;
+    }
+    if (!correlatable(en, alert)) {
+        /* A standalone alert: counted, and its time taken, but never copied. */
+        en->stats.alerts++;
+        if (en->stats.open_alerts + 1 > en->stats.peak_open_alerts) {
+            en->stats.peak_open_alerts = en->stats.open_alerts + 1;
+        }
+        take_time(en, alert->start);
+        return en->failed;
     }
     struct corral_ealert *x = corral_ealert_new(alert);
     if (x == NULL || corral_map_put_h(en->alerts, x->a.id, idlen, idh, x) != CORRAL_OK) {
@@ -1447,7 +1478,7 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
     const corral_time start = x->a.start;
     const int standalone = x->open == 0;
     if (standalone) {
-        /* Nothing can correlate it: it stays a standalone alert. */
+        /* Only when an entity could not be added (out of memory): let it go. */
         x->open = 1;
         close_holder(en, x);
     } else {
@@ -1463,11 +1494,7 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
     if (es != stack_es) {
         free(es);
     }
-    if (start > en->max_seen) {
-        en->max_seen = start;
-        en->watermark = en->max_seen - en->opts.lateness;
-    }
-    advance(en);
+    take_time(en, start);
     return en->failed;
 }
 
