@@ -381,6 +381,14 @@ int corral_cmd_correlate(int argc, char **argv)
     ctx->format = format;
     ctx->text = text;
     ctx->stream = eopts.stream;
+    if (!ctx->stream) {
+        /*
+         * Final incidents are often larger than stdio's buffer: one write per MiB, not
+         * one or more per incident (glibc ignores the size without a buffer).
+         */
+        static char out_buffer[1 << 20];
+        setvbuf(stdout, out_buffer, _IOFBF, sizeof(out_buffer));
+    }
     corral_strbuf_init(&ctx->out);
     struct corral_incident_sink isink = {ctx, on_incident};
     ctx->engine = corral_engine_new(rules, &eopts, &isink);
