@@ -883,16 +883,21 @@ static void chain_incident(corral_engine *en, struct corral_ecomp *c, int live)
 {
     uint32_t n = c->members.n;
     struct corral_ealert *const *al = c->members.v;
-    uint32_t *idx = malloc((n > 0 ? n : 1) * sizeof(uint32_t));
-    uint8_t *stg = malloc(n > 0 ? n : 1);
+    uint32_t *idx = NULL;
+    uint8_t *stg = NULL;
     uint32_t count = 0;
+    struct fin *f = NULL;
+    char *vm_keys = NULL;
+    size_t rule_index = 0;
+    if (n < 2) {
+        goto none; /* most components: one alert, no chain, nothing to allocate */
+    }
+    idx = malloc(n * sizeof(uint32_t));
+    stg = malloc(n);
     if (idx == NULL || stg == NULL || corral_chain_find(al, n, idx, stg, &count) != CORRAL_OK) {
         fail(en, CORRAL_ERR_NOMEM);
         count = 0;
     }
-    struct fin *f = NULL;
-    char *vm_keys = NULL;
-    size_t rule_index = 0;
     if (count == 0) {
         goto none;
     }
@@ -1300,19 +1305,16 @@ static void advance(corral_engine *en)
 /* Put a vm alert into its machine component, tied to its neighbours; es[i]: its entities'. */
 static void add_to_machines(corral_engine *en, struct corral_ealert *x, struct eent *const *es)
 {
-    struct corral_ecomp *c = calloc(1, sizeof(*c));
-    if (c == NULL || avec_insert(&c->members, x) < 0) {
-        free(c);
-        fail(en, CORRAL_ERR_NOMEM);
-        return;
-    }
-    c->last = x->a.start;
     int64_t cell = span_cell(en, x->a.start);
-    c->cell = cell; /* c may be merged away below: read cell, not c */
-    x->comp = c;
     x->refs++;
     x->open++;
     corral_time w = en->chain_window;
+    /*
+     * x joins the component of its first tie as a member; later ties merge
+     * their components into that one. Only an alert with no tie gets a
+     * component of its own (most vm alerts have a tie: no allocation).
+     */
+    int joined = 0;
     for (uint32_t i = 0; i < x->a.n_entities; i++) {
         const struct corral_entity *ent = &x->a.entities[i];
         struct eent *E = es[i];
@@ -1325,20 +1327,42 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x, struct e
             continue;
         }
         x->refs++;
-        struct corral_ealert *pred = pos > 0 ? E->vm.v[pos - 1] : NULL;
-        struct corral_ealert *succ = (uint32_t)pos + 1 < E->vm.n ? E->vm.v[pos + 1] : NULL;
-        /* Ties hold within the window, and never across a cell boundary. */
-        if (pred != NULL && !pred->chain_closed && x->a.start - pred->a.start <= w &&
-            span_cell(en, pred->a.start) == cell) {
-            uf_union(en, x, pred);
-        }
-        if (succ != NULL && !succ->chain_closed && succ->a.start - x->a.start <= w &&
-            span_cell(en, succ->a.start) == cell) {
-            uf_union(en, x, succ);
+        struct corral_ealert *near[2] = {pos > 0 ? E->vm.v[pos - 1] : NULL,
+                                         (uint32_t)pos + 1 < E->vm.n ? E->vm.v[pos + 1] : NULL};
+        for (int k = 0; k < 2; k++) {
+            struct corral_ealert *y = near[k];
+            corral_time gap = y == NULL ? 0 : k == 0 ? x->a.start - y->a.start
+                                                     : y->a.start - x->a.start;
+            /* Ties hold within the window, and never across a cell boundary. */
+            if (y == NULL || y->chain_closed || gap > w || span_cell(en, y->a.start) != cell) {
+                continue;
+            }
+            if (joined) {
+                uf_union(en, x, y);
+                continue;
+            }
+            struct corral_ealert *root = uf_find(y);
+            if (avec_insert(&root->comp->members, x) < 0) {
+                fail(en, CORRAL_ERR_NOMEM);
+                continue;
+            }
+            x->uf_parent = root;
+            joined = 1;
         }
         if (E->pending == 0) {
             push_event(en, x->a.start + w, EV_ENTITY, E);
         }
+    }
+    if (!joined) {
+        struct corral_ecomp *c = calloc(1, sizeof(*c));
+        if (c == NULL || avec_insert(&c->members, x) < 0) {
+            free(c);
+            fail(en, CORRAL_ERR_NOMEM);
+            return;
+        }
+        c->cell = cell;
+        c->last = x->a.start;
+        x->comp = c;
     }
     struct corral_ecomp *root = uf_find(x)->comp;
     if (x->a.start > root->last) {
