@@ -8,6 +8,7 @@
  * every query on alerts or incidents.
  */
 #include "store/store.h"
+#include "store/store_impl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -18,26 +19,8 @@
 
 #include "model/alert_json.h"
 #include "model/incident_json.h"
+#include "util/arena.h"
 #include "util/time.h"
-
-enum {
-    ST_ALERT_FIND = 0,
-    ST_ALERT_INSERT,
-    ST_ALERT_STATUS,
-    ST_INC_UPSERT,
-    ST_INC_DEL_MEMBERS,
-    ST_INC_ADD_MEMBER,
-    ST_INC_DEL_ENTITIES,
-    ST_ENTITY_FIND,
-    ST_ENTITY_ADD,
-    ST_INC_ADD_ENTITY,
-    ST_INC_DELETE,
-    ST_INC_COUNT,
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_COUNT
-};
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_ALERT_FIND] = "SELECT seq, scope FROM alerts WHERE id = ?1",
@@ -46,41 +29,39 @@ static const char *const stmt_sql[ST_COUNT] = {
         " signals, tactics, stages, severity, status, start, end_t, generated, ents, received,"
         " suppressed) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [ST_ALERT_STATUS] = "UPDATE alerts SET status = ?2 WHERE seq = ?1",
-    [ST_INC_UPSERT] =
+    [ST_ALERT_STATUS_BY_ID] = "UPDATE alerts SET status = ?2 WHERE id = ?1",
+    [ST_ALERT_ENTS] = "SELECT ents FROM alerts WHERE id = ?1",
+    [ST_INC_BY_ID] = "SELECT seq, status, gen, next, version FROM incidents WHERE id = ?1",
+    [ST_INC_LINEAGE] =
+        "SELECT seq, id, status, gen, next, version FROM incidents WHERE origin = ?1 ORDER BY gen",
+    [ST_INC_INSERT] =
         "INSERT INTO incidents(id, scope, kind, severity, entity_type, entity_key, first, last,"
-        " version, final, n_members, json, created, updated)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?13)"
-        " ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity,"
-        " entity_key = excluded.entity_key, first = excluded.first, last = excluded.last,"
-        " version = excluded.version, final = excluded.final, n_members = excluded.n_members,"
-        " json = excluded.json, updated = excluded.updated RETURNING seq",
-    [ST_INC_DEL_MEMBERS] = "DELETE FROM incident_alerts WHERE incident_id ="
-                           " (SELECT seq FROM incidents WHERE id = ?1)",
-    [ST_INC_ADD_MEMBER] =
-        "INSERT INTO incident_alerts(incident_id, alert_id, role) VALUES(?1,?2,?3)"
-        " ON CONFLICT DO UPDATE SET role = excluded.role WHERE role <> excluded.role",
-    [ST_INC_DEL_ENTITIES] = "DELETE FROM incident_entities WHERE incident_id ="
-                            " (SELECT seq FROM incidents WHERE id = ?1)",
-    [ST_ENTITY_FIND] = "SELECT id FROM entities WHERE type = ?1 AND key = ?2",
-    [ST_ENTITY_ADD] = "INSERT INTO entities(type, key) VALUES(?1, ?2) RETURNING id",
-    [ST_INC_ADD_ENTITY] =
-        "INSERT OR IGNORE INTO incident_entities(incident_id, entity_id) VALUES(?1, ?2)",
-    [ST_INC_DELETE] = "DELETE FROM incidents WHERE id = ?1",
-    [ST_INC_COUNT] = "SELECT n_members, seq FROM incidents WHERE id = ?1",
+        " version, final, n_members, json, created, updated, origin, gen, previous)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?13,?14,?15,?16) RETURNING seq",
+    [ST_INC_UPDATE] = /* numbered as ST_INC_INSERT */
+        "UPDATE incidents SET kind = ?3, severity = ?4, entity_key = ?6, first = ?7, last = ?8,"
+        " version = ?9, final = ?10, n_members = ?11, json = ?12, updated = ?13, retracted = 0"
+        " WHERE seq = ?17",
+    [ST_INC_SET_NEXT] = "UPDATE incidents SET next = ?2 WHERE seq = ?1",
+    [ST_INC_CLEAR_NEXT] = "UPDATE incidents SET next = NULL WHERE id = ?1",
+    [ST_INC_RETRACTED] = "UPDATE incidents SET retracted = 1 WHERE seq = ?1",
+    [ST_INC_TOUCHED] = "SELECT EXISTS(SELECT 1 FROM activity WHERE incident_id = ?1)",
+    [ST_INC_DELETE] = "DELETE FROM incidents WHERE seq = ?1",
+    [ST_MEM_LIST] = "SELECT a.id, m.alert_seq, m.role FROM incident_members m JOIN alerts a"
+                    " ON a.seq = m.alert_seq WHERE m.incident_id = ?1",
+    [ST_MEM_INSERT] =
+        "INSERT INTO incident_members(incident_id, alert_seq, role) VALUES(?1, ?2, ?3)",
+    [ST_MEM_ROLE] =
+        "UPDATE incident_members SET role = ?3 WHERE incident_id = ?1 AND alert_seq = ?2",
+    [ST_MEM_DELETE] = "DELETE FROM incident_members WHERE incident_id = ?1 AND alert_seq = ?2",
+    [ST_MEM_DELETE_ALL] = "DELETE FROM incident_members WHERE incident_id = ?1",
+    [ST_ENT_LIST] = "SELECT key_hash FROM incident_keys WHERE incident_id = ?1",
+    [ST_ENT_INSERT] = "INSERT INTO incident_keys(incident_id, key_hash) VALUES(?1, ?2)",
+    [ST_ENT_DELETE] = "DELETE FROM incident_keys WHERE incident_id = ?1 AND key_hash = ?2",
+    [ST_ENT_DELETE_ALL] = "DELETE FROM incident_keys WHERE incident_id = ?1",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
-};
-
-struct corral_store {
-    sqlite3 *db;
-    sqlite3_stmt *st[ST_COUNT];
-    /* Scratch for rebuilding alerts: entity array and NUL-terminated keys. */
-    struct corral_entity *ents;
-    size_t ents_cap;
-    char *keys;
-    size_t keys_cap;
-    struct corral_strbuf blob;
 };
 
 /* Migrations: migrations[i] brings the schema from version i to i + 1. */
@@ -132,6 +113,36 @@ static const char *const migrations[] = {
     "  created INTEGER NOT NULL, scopes TEXT NOT NULL);"
     "CREATE TABLE tokens(id TEXT PRIMARY KEY, hash BLOB NOT NULL, role TEXT NOT NULL,"
     "  scopes TEXT NOT NULL, created INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);",
+    /*
+     * 1 -> 2: successors of closed incidents (origin: the engine's id, gen 1, 2...; previous
+     * and next link the generations), retracted incidents kept when touched, alerts by start
+     * time for the bounded replay at start-up. Members by the alert's seq, not its id text:
+     * the index by alert then grows at its end (alerts join incidents as they arrive) instead
+     * of at random places, and a commit writes far fewer pages. An incident's entities, which
+     * only the entity filter reads, are kept as the hashes of their keys (incident_keys; the
+     * filter checks the document for the key itself), with no table of entities to insert
+     * into and look ids up in.
+     */
+    "ALTER TABLE incidents ADD COLUMN origin TEXT;"
+    "ALTER TABLE incidents ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE incidents ADD COLUMN previous TEXT;"
+    "ALTER TABLE incidents ADD COLUMN next TEXT;"
+    "ALTER TABLE incidents ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX incidents_origin ON incidents(origin) WHERE origin IS NOT NULL;"
+    "CREATE INDEX alerts_start ON alerts(start);"
+    "CREATE TABLE incident_members(incident_id INTEGER NOT NULL, alert_seq INTEGER NOT NULL,"
+    "  role INTEGER NOT NULL, PRIMARY KEY(incident_id, alert_seq)) WITHOUT ROWID;"
+    "INSERT INTO incident_members SELECT ia.incident_id, a.seq, ia.role"
+    "  FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id;"
+    "DROP TABLE incident_alerts;"
+    "CREATE INDEX incident_members_alert ON incident_members(alert_seq);"
+    "CREATE TABLE incident_keys(incident_id INTEGER NOT NULL, key_hash INTEGER NOT NULL,"
+    "  PRIMARY KEY(incident_id, key_hash)) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO incident_keys SELECT ie.incident_id, corral_key_hash(e.key)"
+    "  FROM incident_entities ie JOIN entities e ON e.id = ie.entity_id;"
+    "DROP TABLE incident_entities;"
+    "DROP TABLE entities;"
+    "CREATE INDEX incident_keys_hash ON incident_keys(key_hash);",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -151,6 +162,25 @@ static int bind_scopes(sqlite3_stmt *st, const struct corral_scopes *scopes)
                                -1, SQLITE_TRANSIENT);
     }
     return rc;
+}
+
+int64_t corral_store_key_hash(const char *key, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 0x100000001b3ULL;
+    }
+    return (int64_t)(h & 0x7fffffffffffffffULL);
+}
+
+/* corral_key_hash(text) in SQL, for the migration that introduced it. */
+static void sql_key_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *t = (const char *)sqlite3_value_text(argv[0]);
+    sqlite3_result_int64(ctx, corral_store_key_hash(t != NULL ? t : "",
+                                                    (size_t)sqlite3_value_bytes(argv[0])));
 }
 
 static int exec(sqlite3 *db, const char *sql)
@@ -198,6 +228,7 @@ corral_err corral_store_open(const char *path, corral_store **out, char *errbuf,
         return CORRAL_ERR_NOMEM;
     }
     corral_strbuf_init(&s->blob);
+    corral_strbuf_init(&s->json);
     corral_err err = CORRAL_ERR_IO;
     int rc = sqlite3_open_v2(path, &s->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -223,6 +254,8 @@ corral_err corral_store_open(const char *path, corral_store **out, char *errbuf,
         snprintf(errbuf, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
         goto fail;
     }
+    sqlite3_create_function(s->db, "corral_key_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            sql_key_hash, NULL, NULL);
     err = migrate(s->db, errbuf, errlen);
     if (err != CORRAL_OK) {
         goto fail;
@@ -255,6 +288,10 @@ void corral_store_free(corral_store *s)
     free(s->ents);
     free(s->keys);
     corral_strbuf_release(&s->blob);
+    corral_strbuf_release(&s->json);
+    corral_store_forget_written(s);
+    corral_map_free(s->tx_seqs);
+    corral_arena_free(s->tx_arena);
     free(s);
 }
 
@@ -305,8 +342,9 @@ int64_t corral_store_size(corral_store *s)
     return size;
 }
 
-/* Run a prepared one-shot statement to completion and reset it. */
-static corral_err step_done(sqlite3_stmt *st)
+static void end_tx(corral_store *s);
+
+corral_err corral_store_step(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -316,16 +354,42 @@ static corral_err step_done(sqlite3_stmt *st)
                                                  : CORRAL_ERR_IO;
 }
 
+corral_err corral_store_step_int64(sqlite3_stmt *st, int64_t *out, int *found)
+{
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found) {
+        *out = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
+}
+
 corral_err corral_store_begin(corral_store *s)
 {
-    return step_done(s->st[ST_BEGIN]);
+    end_tx(s);
+    return corral_store_step(s->st[ST_BEGIN]);
+}
+
+corral_err corral_store_read_begin(corral_store *s)
+{
+    return exec(s->db, "BEGIN") == SQLITE_OK ? CORRAL_OK : CORRAL_ERR_IO;
+}
+
+void corral_store_read_end(corral_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) {
+        exec(s->db, "COMMIT");
+    }
 }
 
 corral_err corral_store_commit(corral_store *s)
 {
-    corral_err err = step_done(s->st[ST_COMMIT]);
-    if (err != CORRAL_OK && !sqlite3_get_autocommit(s->db)) {
-        corral_store_rollback(s);
+    corral_err err = corral_store_step(s->st[ST_COMMIT]);
+    end_tx(s);
+    if (err != CORRAL_OK) {
+        corral_store_rollback(s); /* also when SQLite rolled back by itself */
     }
     return err;
 }
@@ -333,8 +397,10 @@ corral_err corral_store_commit(corral_store *s)
 void corral_store_rollback(corral_store *s)
 {
     if (!sqlite3_get_autocommit(s->db)) {
-        step_done(s->st[ST_ROLLBACK]);
+        corral_store_step(s->st[ST_ROLLBACK]);
     }
+    corral_store_forget_written(s); /* it may describe rows that are gone now */
+    end_tx(s);
 }
 
 /* ---- alerts ---- */
@@ -360,31 +426,34 @@ static void bind_time(sqlite3_stmt *st, int i, corral_time t)
     }
 }
 
-corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
-                                  int64_t suppressed, corral_time received,
-                                  enum corral_put_result *result)
+/* Look id up: NEW, UPDATED (same scope; *seq set) or CONFLICT. */
+static corral_err find_alert(corral_store *s, const char *id, const char *scope, int64_t *seq,
+                             enum corral_put_result *result)
 {
     sqlite3_stmt *st = s->st[ST_ALERT_FIND];
-    bind_text(st, 1, a->id);
+    bind_text(st, 1, id);
     int rc = sqlite3_step(st);
+    *result = CORRAL_PUT_NEW;
     if (rc == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(st, 0);
-        int same = strcmp((const char *)sqlite3_column_text(st, 1), a->scope) == 0;
-        sqlite3_reset(st);
-        if (!same) {
-            *result = CORRAL_PUT_CONFLICT;
-            return CORRAL_OK;
-        }
-        *result = CORRAL_PUT_UPDATED;
-        sqlite3_stmt *up = s->st[ST_ALERT_STATUS];
-        sqlite3_bind_int64(up, 1, seq);
-        sqlite3_bind_int(up, 2, suppressed ? CORRAL_STATUS_DISMISSED : (int)a->status);
-        return step_done(up);
+        *seq = sqlite3_column_int64(st, 0);
+        *result = strcmp(corral_store_col_text(st, 1), scope) == 0 ? CORRAL_PUT_UPDATED
+                                                                   : CORRAL_PUT_CONFLICT;
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        return CORRAL_ERR_IO;
-    }
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
+}
+
+corral_err corral_store_find_alert(corral_store *s, const char *id, const char *scope,
+                                   enum corral_put_result *result)
+{
+    int64_t seq = 0;
+    return find_alert(s, id, scope, &seq, result);
+}
+
+static corral_err insert_alert(corral_store *s, const struct corral_alert *a, int64_t suppressed,
+                               corral_time received)
+{
     corral_strbuf_clear(&s->blob);
     for (uint32_t i = 0; i < a->n_entities; i++) {
         corral_strbuf_putc(&s->blob, (char)a->entities[i].type);
@@ -394,7 +463,7 @@ corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
     if (corral_strbuf_status(&s->blob) != CORRAL_OK) {
         return CORRAL_ERR_NOMEM;
     }
-    st = s->st[ST_ALERT_INSERT];
+    sqlite3_stmt *st = s->st[ST_ALERT_INSERT];
     bind_text(st, 1, a->id);
     bind_text(st, 2, a->scope);
     bind_text(st, 3, a->alert_type);
@@ -413,8 +482,73 @@ corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
     sqlite3_bind_blob(st, 16, s->blob.len ? s->blob.data : "", (int)s->blob.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 17, received);
     sqlite3_bind_int64(st, 18, suppressed);
-    *result = CORRAL_PUT_NEW;
-    return step_done(st);
+    corral_err err = corral_store_step(st);
+    if (err != CORRAL_OK) {
+        return err;
+    }
+    /* Remember its seq for the membership rows written later in this transaction. */
+    if (s->tx_seqs == NULL && (s->tx_seqs = corral_map_new()) == NULL) {
+        return CORRAL_ERR_NOMEM;
+    }
+    if (s->tx_arena == NULL && (s->tx_arena = corral_arena_new()) == NULL) {
+        return CORRAL_ERR_NOMEM;
+    }
+    size_t idlen = strlen(a->id);
+    int64_t *seq = corral_arena_alloc(s->tx_arena, sizeof(*seq));
+    char *key = corral_arena_strndup(s->tx_arena, a->id, idlen);
+    if (seq == NULL || key == NULL) {
+        return CORRAL_ERR_NOMEM;
+    }
+    *seq = sqlite3_last_insert_rowid(s->db);
+    return corral_map_put(s->tx_seqs, key, idlen, seq);
+}
+
+/* The transaction ended: forget the seqs it wrote. */
+static void end_tx(corral_store *s)
+{
+    if (s->tx_seqs != NULL && corral_map_count(s->tx_seqs) > 0) {
+        corral_map_free(s->tx_seqs);
+        s->tx_seqs = NULL;
+    }
+    if (s->tx_arena != NULL) {
+        corral_arena_reset(s->tx_arena);
+    }
+}
+
+corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
+                                  int64_t suppressed, corral_time received,
+                                  enum corral_put_result *result)
+{
+    int64_t seq = 0;
+    corral_err err = find_alert(s, a->id, a->scope, &seq, result);
+    if (err != CORRAL_OK || *result == CORRAL_PUT_CONFLICT) {
+        return err;
+    }
+    if (*result == CORRAL_PUT_NEW) {
+        return insert_alert(s, a, suppressed, received);
+    }
+    sqlite3_stmt *up = s->st[ST_ALERT_STATUS];
+    sqlite3_bind_int64(up, 1, seq);
+    sqlite3_bind_int(up, 2, suppressed ? CORRAL_STATUS_DISMISSED : (int)a->status);
+    return corral_store_step(up);
+}
+
+corral_err corral_store_write_alert(corral_store *s, const struct corral_alert *a,
+                                    int64_t suppressed, corral_time received,
+                                    enum corral_put_result known)
+{
+    if (known == CORRAL_PUT_NEW) {
+        return insert_alert(s, a, suppressed, received);
+    }
+    if (known == CORRAL_PUT_CONFLICT) {
+        return CORRAL_OK;
+    }
+    sqlite3_stmt *up = s->st[ST_ALERT_STATUS_BY_ID];
+    bind_text(up, 1, a->id);
+    sqlite3_bind_int(up, 2, suppressed ? CORRAL_STATUS_DISMISSED : (int)a->status);
+    corral_err err = corral_store_step(up);
+    /* The caller's bookkeeping said it was stored: a missing row means it was wrong. */
+    return err == CORRAL_OK && sqlite3_changes(s->db) != 1 ? CORRAL_ERR_IO : err;
 }
 
 /* The columns rebuild_alert() reads, in order. */
@@ -422,7 +556,7 @@ corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
     "a.id, a.alert_type, a.display_name, a.product_component, a.scope, a.shape, a.plan,"           \
     " a.signals, a.tactics, a.stages, a.severity, a.status, a.start, a.end_t, a.generated, a.ents"
 
-static const char *col_text(sqlite3_stmt *st, int i)
+const char *corral_store_col_text(sqlite3_stmt *st, int i)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
     return t != NULL ? t : "";
@@ -432,11 +566,11 @@ static const char *col_text(sqlite3_stmt *st, int i)
 static corral_err rebuild_alert(corral_store *s, sqlite3_stmt *st, int c, struct corral_alert *a)
 {
     memset(a, 0, sizeof(*a));
-    a->id = col_text(st, c + 0);
-    a->alert_type = col_text(st, c + 1);
-    a->display_name = col_text(st, c + 2);
-    a->product_component = col_text(st, c + 3);
-    a->scope = col_text(st, c + 4);
+    a->id = corral_store_col_text(st, c + 0);
+    a->alert_type = corral_store_col_text(st, c + 1);
+    a->display_name = corral_store_col_text(st, c + 2);
+    a->product_component = corral_store_col_text(st, c + 3);
+    a->scope = corral_store_col_text(st, c + 4);
     a->shape = (enum corral_shape)sqlite3_column_int(st, c + 5);
     a->plan = (enum corral_plan)sqlite3_column_int(st, c + 6);
     a->signals = (uint32_t)sqlite3_column_int64(st, c + 7);
@@ -450,8 +584,18 @@ static corral_err rebuild_alert(corral_store *s, sqlite3_stmt *st, int c, struct
     a->generated = sqlite3_column_type(st, c + 14) == SQLITE_NULL
                        ? CORRAL_TIME_NONE
                        : sqlite3_column_int64(st, c + 14);
-    const unsigned char *b = sqlite3_column_blob(st, c + 15);
-    size_t n = (size_t)sqlite3_column_bytes(st, c + 15);
+    uint32_t count = 0;
+    corral_err err = corral_store_parse_ents(s, sqlite3_column_blob(st, c + 15),
+                                             (size_t)sqlite3_column_bytes(st, c + 15), &count);
+    a->entities = s->ents;
+    a->n_entities = count;
+    return err;
+}
+
+corral_err corral_store_parse_ents(corral_store *s, const unsigned char *b, size_t n,
+                                   uint32_t *out)
+{
+    *out = 0;
     /* Count entities first, then lay their keys out NUL-terminated. */
     size_t count = 0, keybytes = 0;
     for (size_t p = 0; p + 5 <= n;) {
@@ -495,21 +639,26 @@ static corral_err rebuild_alert(corral_store *s, sqlite3_stmt *st, int c, struct
         kp += len + 1;
         p += 5 + len;
     }
-    a->entities = s->ents;
-    a->n_entities = (uint32_t)count;
+    *out = (uint32_t)count;
     return CORRAL_OK;
 }
 
-corral_err corral_store_replay(corral_store *s,
+corral_err corral_store_replay(corral_store *s, corral_time from,
                                corral_err (*fn)(void *ctx, const struct corral_alert *alert),
                                void *ctx, uint64_t *count)
 {
     sqlite3_stmt *st = NULL;
     *count = 0;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT " ALERT_COLS " FROM alerts a WHERE a.suppressed = 0 ORDER BY a.seq",
-                           -1, &st, NULL) != SQLITE_OK) {
+    const char *sql = from == CORRAL_TIME_NONE
+                          ? "SELECT " ALERT_COLS " FROM alerts a WHERE a.suppressed = 0"
+                            " ORDER BY a.seq"
+                          : "SELECT " ALERT_COLS " FROM alerts a WHERE a.suppressed = 0"
+                            " AND a.start >= ?1 ORDER BY a.seq";
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
         return CORRAL_ERR_IO;
+    }
+    if (from != CORRAL_TIME_NONE) {
+        sqlite3_bind_int64(st, 1, from);
     }
     corral_err err = CORRAL_OK;
     int rc;
@@ -531,132 +680,104 @@ corral_err corral_store_replay(corral_store *s,
     return err;
 }
 
-/* ---- incidents ---- */
+/* An entity seen by the replay-start sweep: the earliest start of an alert naming it so far. */
+struct seen_entity {
+    corral_time start;
+    size_t len;
+    char key[]; /* scope \x1f type \x1f key */
+};
 
-corral_err corral_store_put_incident(corral_store *s, const struct corral_incident *inc, int final,
-                                     corral_time now)
+corral_err corral_store_replay_start(corral_store *s, const struct corral_replay_window *w,
+                                     corral_time *from, uint64_t *scanned)
 {
-    struct corral_strbuf json;
-    corral_strbuf_init(&json);
-    corral_incident_json(&json, inc, CORRAL_FORMAT_CORRAL, NULL);
-    const char **members = calloc(inc->n_members + 1, sizeof(*members));
-    uint8_t *roles = calloc(inc->n_members + 1, 1);
-    corral_err err = CORRAL_ERR_NOMEM;
-    if (members != NULL && roles != NULL && corral_strbuf_status(&json) == CORRAL_OK) {
-        for (uint32_t i = 0; i < inc->n_members; i++) {
-            members[i] = inc->links[i].alert->id;
-            roles[i] = (uint8_t)inc->links[i].role;
-        }
-        struct corral_incident_row row = {
-            .id = inc->id, .scope = inc->scope, .kind = inc->kind, .entity_key = inc->entity_key,
-            .severity = inc->severity, .entity_type = inc->entity_type,
-            .first = inc->first_activity, .last = inc->last_activity, .version = inc->version,
-            .final = final, .json = json.data, .json_len = json.len, .members = members,
-            .roles = roles, .n_members = inc->n_members, .entities = inc->entities,
-            .n_entities = inc->n_entities};
-        err = corral_store_put_incident_row(s, &row, now);
-    }
-    free(members);
-    free(roles);
-    corral_strbuf_release(&json);
-    return err;
-}
-
-corral_err corral_store_put_incident_row(corral_store *s, const struct corral_incident_row *inc,
-                                         corral_time now)
-{
-    /* Members and entities only grow with an incident; should they ever shrink, start over. */
-    sqlite3_stmt *st = s->st[ST_INC_COUNT];
-    bind_text(st, 1, inc->id);
-    int rc = sqlite3_step(st);
-    int64_t old_n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    int64_t seq = 0;
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    *from = CORRAL_TIME_NONE;
+    *scanned = 0;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, "SELECT max(start) FROM alerts WHERE suppressed = 0", -1, &st,
+                           NULL) != SQLITE_OK) {
         return CORRAL_ERR_IO;
     }
-    corral_err err;
-    if (old_n > (int64_t)inc->n_members) {
-        if ((err = corral_store_delete_incident(s, inc->id)) != CORRAL_OK) {
-            return err;
-        }
-    }
-    st = s->st[ST_INC_UPSERT];
-    bind_text(st, 1, inc->id);
-    bind_text(st, 2, inc->scope);
-    bind_text(st, 3, inc->kind);
-    sqlite3_bind_int(st, 4, (int)inc->severity);
-    sqlite3_bind_int(st, 5, (int)inc->entity_type);
-    bind_text(st, 6, inc->entity_key);
-    sqlite3_bind_int64(st, 7, inc->first);
-    sqlite3_bind_int64(st, 8, inc->last);
-    sqlite3_bind_int64(st, 9, inc->version);
-    sqlite3_bind_int(st, 10, inc->final ? 1 : 0);
-    sqlite3_bind_int64(st, 11, inc->n_members);
-    sqlite3_bind_text(st, 12, inc->json, (int)inc->json_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 13, now);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        seq = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    int rc = sqlite3_step(st);
+    int empty = rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL;
+    corral_time newest = empty ? 0 : sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
     if (rc != SQLITE_ROW) {
         return CORRAL_ERR_IO;
     }
-    for (uint32_t i = 0; i < inc->n_members; i++) {
-        st = s->st[ST_INC_ADD_MEMBER];
-        sqlite3_bind_int64(st, 1, seq);
-        bind_text(st, 2, inc->members[i]);
-        sqlite3_bind_int(st, 3, (int)inc->roles[i]);
-        if ((err = step_done(st)) != CORRAL_OK) {
-            return err;
+    if (empty) {
+        return CORRAL_OK;
+    }
+    /* Sessions with an alert from open_from on may still be open (engine.h: the watermark). */
+    corral_time window = w->window > 0 ? w->window : 0;
+    corral_time open_from = newest - (w->lateness > 0 ? w->lateness : 0) - window;
+    corral_time floor = w->max_span > 0 ? open_from - 2 * w->max_span : CORRAL_TIME_NONE;
+    if (sqlite3_prepare_v2(s->db, "SELECT start, scope, ents FROM alerts WHERE suppressed = 0"
+                           " ORDER BY start DESC", -1, &st, NULL) != SQLITE_OK) {
+        return CORRAL_ERR_IO;
+    }
+    corral_map *seen = corral_map_new();
+    corral_arena *arena = corral_arena_new();
+    corral_err err = seen != NULL && arena != NULL ? CORRAL_OK : CORRAL_ERR_NOMEM;
+    corral_time cut = CORRAL_TIME_NONE; /* the earliest alert that must be replayed so far */
+    char stackkey[512];
+    while (err == CORRAL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        corral_time t = sqlite3_column_int64(st, 0);
+        if (cut != CORRAL_TIME_NONE && (t < cut - window || (floor != CORRAL_TIME_NONE && cut <= floor))) {
+            break; /* a whole window with nothing tied to what is kept, or the span bound */
         }
-    }
-    if (old_n >= 0 && old_n == (int64_t)inc->n_members) {
-        return CORRAL_OK; /* same members: same entities */
-    }
-    for (uint32_t i = 0; i < inc->n_entities; i++) {
-        int64_t eid = 0;
-        for (int k = ST_ENTITY_FIND; k <= ST_ENTITY_ADD && eid == 0; k++) {
-            st = s->st[k];
-            sqlite3_bind_int(st, 1, (int)inc->entities[i].type);
-            sqlite3_bind_text(st, 2, inc->entities[i].key, (int)inc->entities[i].len,
-                              SQLITE_STATIC);
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW) {
-                eid = sqlite3_column_int64(st, 0);
+        (*scanned)++;
+        const char *scope = corral_store_col_text(st, 1);
+        size_t slen = strlen(scope);
+        uint32_t n = 0;
+        err = corral_store_parse_ents(s, sqlite3_column_blob(st, 2),
+                                      (size_t)sqlite3_column_bytes(st, 2), &n);
+        int tied = t >= open_from;
+        for (uint32_t i = 0; err == CORRAL_OK && i < n; i++) {
+            const struct corral_entity *e = &s->ents[i];
+            size_t klen = slen + 3 + e->len;
+            char *k = klen <= sizeof(stackkey) ? stackkey : malloc(klen);
+            if (k == NULL) {
+                err = CORRAL_ERR_NOMEM;
+                break;
             }
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-            if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-                return CORRAL_ERR_IO;
+            memcpy(k, scope, slen);
+            k[slen] = '\x1f';
+            k[slen + 1] = (char)('a' + e->type);
+            k[slen + 2] = '\x1f';
+            memcpy(k + slen + 3, e->key, e->len);
+            struct seen_entity *se = corral_map_get(seen, k, klen);
+            if (se != NULL) {
+                tied |= se->start - t <= window;
+                se->start = t; /* rows come newest first: t is the earliest so far */
+            } else {
+                se = corral_arena_alloc(arena, sizeof(*se) + klen);
+                if (se == NULL) {
+                    err = CORRAL_ERR_NOMEM;
+                } else {
+                    se->start = t;
+                    se->len = klen;
+                    memcpy(se->key, k, klen);
+                    err = corral_map_put(seen, se->key, klen, se);
+                }
+            }
+            if (k != stackkey) {
+                free(k);
             }
         }
-        if (eid == 0) {
-            return CORRAL_ERR_IO;
-        }
-        st = s->st[ST_INC_ADD_ENTITY];
-        sqlite3_bind_int64(st, 1, seq);
-        sqlite3_bind_int64(st, 2, eid);
-        if ((err = step_done(st)) != CORRAL_OK) {
-            return err;
+        if (tied) {
+            cut = t;
         }
     }
-    return CORRAL_OK;
-}
-
-corral_err corral_store_delete_incident(corral_store *s, const char *id)
-{
-    int idx[] = {ST_INC_DEL_MEMBERS, ST_INC_DEL_ENTITIES, ST_INC_DELETE};
-    for (int i = 0; i < 3; i++) {
-        bind_text(s->st[idx[i]], 1, id);
-        corral_err err = step_done(s->st[idx[i]]);
-        if (err != CORRAL_OK) {
-            return err;
-        }
+    if (err == CORRAL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        err = CORRAL_ERR_IO;
     }
-    return CORRAL_OK;
+    sqlite3_finalize(st);
+    corral_map_free(seen);
+    corral_arena_free(arena);
+    if (err == CORRAL_OK) {
+        *from = floor != CORRAL_TIME_NONE && cut != CORRAL_TIME_NONE && cut < floor ? floor : cut;
+    }
+    return err;
 }
 
 /* ---- reading ---- */
@@ -673,7 +794,10 @@ static void put_time_or_null(struct corral_strbuf *out, sqlite3_stmt *st, int c)
 }
 
 /* The columns put_incident() reads. */
-#define INC_COLS "i.json, i.status, i.assignee, i.version, i.final, i.created, i.updated"
+#define INC_COLS                                                                                   \
+    "i.json, i.status, i.assignee, i.version, i.final, i.created, i.updated, i.previous, i.next,"   \
+    " i.retracted"
+#define N_INC_COLS 10
 
 /*
  * The stored incident JSON with the analyst's status in place of the
@@ -684,7 +808,7 @@ static void put_time_or_null(struct corral_strbuf *out, sqlite3_stmt *st, int c)
  */
 static void put_incident(struct corral_strbuf *out, sqlite3_stmt *st, int c)
 {
-    const char *json = col_text(st, c);
+    const char *json = corral_store_col_text(st, c);
     size_t len = strlen(json);
     const char *key = "\"status\":\"";
     const char *p = strstr(json, key);
@@ -698,7 +822,7 @@ static void put_incident(struct corral_strbuf *out, sqlite3_stmt *st, int c)
     corral_strbuf_puts(out, status);
     corral_strbuf_append(out, q, (size_t)(json + len - 1 - q));
     int first = 0;
-    const char *assignee = col_text(st, c + 2);
+    const char *assignee = corral_store_col_text(st, c + 2);
     corral_strbuf_json_key(out, &first, "assignee");
     if (*assignee) {
         corral_strbuf_json_str(out, assignee, strlen(assignee));
@@ -713,6 +837,18 @@ static void put_incident(struct corral_strbuf *out, sqlite3_stmt *st, int c)
     put_time_or_null(out, st, c + 5);
     corral_strbuf_json_key(out, &first, "updatedTimeUtc");
     put_time_or_null(out, st, c + 6);
+    static const char *const links[] = {"previous", "next"};
+    for (int k = 0; k < 2; k++) {
+        corral_strbuf_json_key(out, &first, links[k]);
+        if (sqlite3_column_type(st, c + 7 + k) == SQLITE_NULL) {
+            corral_strbuf_puts(out, "null");
+        } else {
+            const char *v = corral_store_col_text(st, c + 7 + k);
+            corral_strbuf_json_str(out, v, strlen(v));
+        }
+    }
+    corral_strbuf_json_key(out, &first, "retracted");
+    corral_strbuf_puts(out, sqlite3_column_int(st, c + 9) ? "true" : "false");
     corral_strbuf_putc(out, '}');
 }
 
@@ -801,8 +937,10 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
     if (q->severity != NULL) ADD(" AND i.severity = :sev");
     if (q->scope != NULL) ADD(" AND i.scope = :scope");
     if (q->entity != NULL) {
-        ADD(" AND i.seq IN (SELECT ie.incident_id FROM entities e JOIN incident_entities ie"
-            " ON ie.entity_id = e.id WHERE e.key = :entity)");
+        /* By the key's hash, then the key itself in the document (hashes may collide). */
+        ADD(" AND i.seq IN (SELECT incident_id FROM incident_keys WHERE key_hash = :ehash)"
+            " AND EXISTS (SELECT 1 FROM json_each(i.json, '$.entities')"
+            " WHERE json_extract(value, '$.key') = :entity)");
     }
     if (q->from != CORRAL_TIME_NONE) ADD(" AND i.last >= :from");
     if (q->to != CORRAL_TIME_NONE) ADD(" AND i.first <= :to");
@@ -821,7 +959,10 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
     if (q->kind != NULL) BIND_T(":kind", q->kind);
     if (q->severity != NULL) BIND_I(":sev", (int)sev);
     if (q->scope != NULL) BIND_T(":scope", q->scope);
-    if (q->entity != NULL) BIND_T(":entity", q->entity);
+    if (q->entity != NULL) {
+        BIND_T(":entity", q->entity);
+        BIND_I(":ehash", corral_store_key_hash(q->entity, strlen(q->entity)));
+    }
     if (q->from != CORRAL_TIME_NONE) BIND_I(":from", q->from);
     if (q->to != CORRAL_TIME_NONE) BIND_I(":to", q->to);
     if (cid != NULL) {
@@ -842,8 +983,9 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
             corral_strbuf_putc(out, ',');
         }
         put_incident(out, st, 0);
-        snprintf(next, sizeof(next), "%c%c.%lld.%s", tag, dir, (long long)sqlite3_column_int64(st, 7),
-                 col_text(st, 8));
+        snprintf(next, sizeof(next), "%c%c.%lld.%s", tag, dir,
+                 (long long)sqlite3_column_int64(st, N_INC_COLS),
+                 corral_store_col_text(st, N_INC_COLS + 1));
         rows++;
     }
     corral_err err = rc == SQLITE_ROW || rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
@@ -902,8 +1044,9 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
     }
     out->len--; /* reopen the object */
     corral_strbuf_puts(out, ",\"alertRecords\":[");
-    if (sqlite3_prepare_v2(s->db, "SELECT " ALERT_COLS " FROM incident_alerts ia JOIN alerts a"
-                           " ON a.id = ia.alert_id WHERE ia.incident_id = (SELECT seq FROM incidents WHERE id = ?1)"
+    if (sqlite3_prepare_v2(s->db, "SELECT " ALERT_COLS " FROM incident_members m JOIN alerts a"
+                           " ON a.seq = m.alert_seq WHERE m.incident_id ="
+                           " (SELECT seq FROM incidents WHERE id = ?1)"
                            " ORDER BY a.start, a.id",
                            -1, &st, NULL) != SQLITE_OK) {
         goto done;
@@ -942,9 +1085,9 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
             if (sqlite3_column_type(st, k + 1) == SQLITE_NULL) {
                 continue;
             }
-            const char *v = col_text(st, k + 1);
+            const char *v = corral_store_col_text(st, k + 1);
             corral_strbuf_json_key(out, &first,
-                                   k == 3 && strcmp(col_text(st, 2), "comment") == 0 ? "text"
+                                   k == 3 && strcmp(corral_store_col_text(st, 2), "comment") == 0 ? "text"
                                                                                      : keys[k]);
             corral_strbuf_json_str(out, v, strlen(v));
         }
@@ -1067,8 +1210,9 @@ corral_err corral_store_get_alert(corral_store *s, const struct corral_scopes *s
     out->len--;
     corral_strbuf_puts(out, ",\"incidents\":[");
     /* The incidents share the alert's scope, so no other scope's id can show here. */
-    if (sqlite3_prepare_v2(s->db, "SELECT i.id FROM incident_alerts ia JOIN incidents i ON i.seq ="
-                           " ia.incident_id WHERE ia.alert_id = ?1 ORDER BY i.id", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, "SELECT i.id FROM incident_members m JOIN incidents i ON i.seq ="
+                           " m.incident_id WHERE m.alert_seq = (SELECT seq FROM alerts WHERE id = ?1)"
+                           " ORDER BY i.id", -1, &st, NULL) != SQLITE_OK) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -1077,7 +1221,7 @@ corral_err corral_store_get_alert(corral_store *s, const struct corral_scopes *s
         if (n++ > 0) {
             corral_strbuf_putc(out, ',');
         }
-        const char *iid = col_text(st, 0);
+        const char *iid = corral_store_col_text(st, 0);
         corral_strbuf_json_str(out, iid, strlen(iid));
     }
     sqlite3_finalize(st);
@@ -1156,7 +1300,7 @@ corral_err corral_store_patch_incident(corral_store *s, const struct corral_scop
     if (rc == SQLITE_ROW) {
         *found = 1;
         old_status = sqlite3_column_int(st, 0);
-        snprintf(old_assignee, sizeof(old_assignee), "%s", col_text(st, 1));
+        snprintf(old_assignee, sizeof(old_assignee), "%s", corral_store_col_text(st, 1));
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW) {
@@ -1175,8 +1319,9 @@ corral_err corral_store_patch_incident(corral_store *s, const struct corral_scop
         }
     }
     if (p->status == CORRAL_STATUS_DISMISSED && p->dismiss_alerts) {
-        err = run1(s, "UPDATE alerts SET status = ?2 WHERE id IN (SELECT alert_id FROM"
-                      " incident_alerts WHERE incident_id = (SELECT seq FROM incidents WHERE id = ?1))", id, CORRAL_STATUS_DISMISSED, NULL, NULL);
+        err = run1(s, "UPDATE alerts SET status = ?2 WHERE seq IN (SELECT alert_seq FROM"
+                      " incident_members WHERE incident_id = (SELECT seq FROM incidents WHERE id = ?1))",
+                   id, CORRAL_STATUS_DISMISSED, NULL, NULL);
         if (err == CORRAL_OK) {
             char n[32];
             snprintf(n, sizeof(n), "%d", sqlite3_changes(s->db));
@@ -1224,7 +1369,7 @@ corral_err corral_store_metrics(corral_store *s, struct corral_strbuf *out)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         /* Kinds are rule slugs ([a-z0-9-]); escape anyway, as Prometheus label values. */
         corral_strbuf_puts(out, "corral_incidents{kind=");
-        const char *k = col_text(st, 0);
+        const char *k = corral_store_col_text(st, 0);
         corral_strbuf_json_str(out, k, strlen(k));
         corral_strbuf_printf(out, "} %lld\n", (long long)sqlite3_column_int64(st, 1));
     }
@@ -1281,13 +1426,13 @@ corral_err corral_store_list_suppressions(corral_store *s, const struct corral_s
         corral_strbuf_json_int(out, sqlite3_column_int64(st, 0));
         static const char *const keys[] = {"scope", "alertType"};
         for (int k = 0; k < 2; k++) {
-            const char *v = col_text(st, 1 + k);
+            const char *v = corral_store_col_text(st, 1 + k);
             corral_strbuf_json_key(out, &first, keys[k]);
             corral_strbuf_json_str(out, v, strlen(v));
         }
         corral_strbuf_json_key(out, &first, "entities");
-        corral_strbuf_puts(out, col_text(st, 3)); /* written by us, valid JSON */
-        const char *reason = col_text(st, 4);
+        corral_strbuf_puts(out, corral_store_col_text(st, 3)); /* written by us, valid JSON */
+        const char *reason = corral_store_col_text(st, 4);
         corral_strbuf_json_key(out, &first, "reason");
         corral_strbuf_json_str(out, reason, strlen(reason));
         corral_strbuf_json_key(out, &first, "expires");
@@ -1336,8 +1481,8 @@ corral_err corral_store_each_suppression(corral_store *s,
     int rc;
     corral_err err = CORRAL_OK;
     while (err == CORRAL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        err = fn(ctx, sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
-                 col_text(st, 3),
+        err = fn(ctx, sqlite3_column_int64(st, 0), corral_store_col_text(st, 1), corral_store_col_text(st, 2),
+                 corral_store_col_text(st, 3),
                  sqlite3_column_type(st, 4) == SQLITE_NULL ? CORRAL_TIME_NONE
                                                            : sqlite3_column_int64(st, 4));
     }

@@ -40,7 +40,7 @@
 
 typedef struct corral_store corral_store;
 
-#define CORRAL_STORE_SCHEMA_VERSION 1
+#define CORRAL_STORE_SCHEMA_VERSION 2
 
 /*
  * Open (creating if needed) the database at path and migrate it. On failure
@@ -74,6 +74,9 @@ struct corral_scopes {
 /* ---- writing: one transaction per batch ---- */
 
 corral_err corral_store_begin(corral_store *store);  /* BEGIN IMMEDIATE */
+/* A read transaction: the reads until corral_store_read_end see one snapshot. */
+corral_err corral_store_read_begin(corral_store *store);
+void corral_store_read_end(corral_store *store);
 corral_err corral_store_commit(corral_store *store); /* durable on CORRAL_OK */
 void corral_store_rollback(corral_store *store);
 
@@ -92,41 +95,94 @@ corral_err corral_store_put_alert(corral_store *store, const struct corral_alert
                                   int64_t suppressed, corral_time received,
                                   enum corral_put_result *result);
 
-/* Upsert an incident as the engine emitted it (final: its session closed). */
-corral_err corral_store_put_incident(corral_store *store, const struct corral_incident *inc,
-                                     int final, corral_time now);
+/*
+ * The same decision without writing: NEW when no alert has this id, UPDATED
+ * when one of the same scope has, CONFLICT when one of another scope has.
+ * Read-only, so any connection may ask (the server asks before the engine
+ * sees an alert, and writes later with corral_store_write_alert).
+ */
+corral_err corral_store_find_alert(corral_store *store, const char *id, const char *scope,
+                                   enum corral_put_result *result);
 
 /*
- * An incident flattened, owning nothing: what the server keeps of the last
- * version of each incident an ingest batch changed, written once at the end
- * of the batch. members: n_members systemAlertIds; entities as in the incident.
+ * Write an alert whose fate is already known (corral_store_find_alert, in
+ * the same order of writes): NEW inserts it, UPDATED sets the stored one's
+ * status, CONFLICT writes nothing. suppressed and received as for put_alert.
  */
-struct corral_incident_row {
-    const char *id, *scope, *kind, *entity_key;
-    enum corral_severity severity;
-    enum corral_entity_type entity_type;
-    corral_time first, last;
-    uint32_t version;
-    int final;
-    const char *json; /* corral_incident_json(), CORRAL_FORMAT_CORRAL */
-    size_t json_len;
-    const char *const *members;
-    const uint8_t *roles; /* enum corral_link_role per member */
-    uint32_t n_members;
-    const struct corral_entity *entities;
-    uint32_t n_entities;
+corral_err corral_store_write_alert(corral_store *store, const struct corral_alert *alert,
+                                    int64_t suppressed, corral_time received,
+                                    enum corral_put_result known);
+
+/*
+ * What the engine last reported, within one batch, about one incident. The
+ * links' alerts need only id, start, plan, tactics and severity (the store
+ * reads a member's entities from its stored alert when it needs them).
+ */
+struct corral_incident_change {
+    const char *id;                    /* the engine's id */
+    const struct corral_incident *inc; /* its last version; NULL: the engine retracted it */
+    int final;                         /* its session closed: this is the incident */
+    int high_if_any_high;              /* its rule: High when any member is High, else Medium */
 };
-corral_err corral_store_put_incident_row(corral_store *store, const struct corral_incident_row *row,
-                                         corral_time now);
-/* An incident the engine retracted: drop it, its membership and entities. */
+
+/*
+ * Apply one change, inside the caller's transaction. Incidents are written
+ * once per batch and per incident, and only what changed: the document and
+ * its columns, the membership and entity rows that were added or removed.
+ *
+ * An incident whose analyst status is Resolved or Dismissed does not change
+ * again. Alerts the engine adds to it later go to a successor, whose id is
+ * derived from the engine's id and a generation number (1, 2, ...), whose
+ * document has "previous" (and the closed one "next"), and which holds only
+ * the alerts that no earlier generation holds; when the successor is closed
+ * in turn, the next alerts start the generation after it.
+ *
+ * A retracted incident (inc NULL) is deleted with its successors unless an
+ * analyst has touched it (any activity: status, assignee, comment): that one
+ * is kept as it is, marked retracted, with its activity.
+ */
+corral_err corral_store_apply_incident(corral_store *store,
+                                       const struct corral_incident_change *change,
+                                       corral_time now);
+
+/* Shorthands for tests and tools: an update (or final) of inc, or a retraction of id. */
+corral_err corral_store_put_incident(corral_store *store, const struct corral_incident *inc,
+                                     int final, corral_time now);
 corral_err corral_store_delete_incident(corral_store *store, const char *id);
 
 /*
- * Every stored alert not suppressed, in arrival order, rebuilt as the
- * decoder made it, to fn (the alert is valid during the call). Stops at and
- * returns fn's first non-OK result.
+ * What the engine's close logic allows a restart to skip (see
+ * corral_store_replay_start): its allowed lateness, the longest session gap
+ * of any rule (entity sessions and machine chains), and the longest time one
+ * session or machine component may span (0: no bound).
  */
-corral_err corral_store_replay(corral_store *store,
+struct corral_replay_window {
+    corral_time lateness;
+    corral_time window;
+    corral_time max_span;
+};
+
+/*
+ * The earliest start time a replay must include so that the engine it
+ * rebuilds is the engine that stored these alerts: *from, or
+ * CORRAL_TIME_NONE for everything. The alerts from the newest start time
+ * minus lateness and window on are in sessions that may still be open; the
+ * cut then moves back past every alert that shares an entity (same scope,
+ * type and key) within the window with one after it, until a whole window
+ * passes with none, so that no session, machine component or incident
+ * straddles it. With max_span set, no cut earlier than newest - lateness -
+ * window - 2 max_span is needed. *scanned: alerts read to decide.
+ */
+corral_err corral_store_replay_start(corral_store *store, const struct corral_replay_window *w,
+                                     corral_time *from, uint64_t *scanned);
+
+/*
+ * Every stored alert not suppressed whose start time is from or later
+ * (CORRAL_TIME_NONE: all), in arrival order, rebuilt as the decoder made it,
+ * to fn (the alert is valid during the call). Stops at and returns fn's
+ * first non-OK result.
+ */
+corral_err corral_store_replay(corral_store *store, corral_time from,
                                corral_err (*fn)(void *ctx, const struct corral_alert *alert),
                                void *ctx, uint64_t *count);
 
