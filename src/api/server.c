@@ -131,6 +131,8 @@ struct pend {
     struct corral_incident *inc; /* a copy in the arena; NULL: retracted */
     int final;
     int high_if_any_high;
+    const char *json; /* its document, made before the store stage (render_docs) */
+    size_t json_len;
 };
 
 /* One POST /api/v1/alerts on its way through the stages. */
@@ -1137,7 +1139,8 @@ static corral_err write_batch(corral_server *s, const struct batch *b)
     for (size_t i = 0; i < b->n_pend && e == CORRAL_OK; i++) {
         const struct pend *p = &b->pend[i];
         struct corral_incident_change ch = {.id = p->id, .inc = p->inc, .final = p->final,
-                                            .high_if_any_high = p->high_if_any_high};
+                                            .high_if_any_high = p->high_if_any_high,
+                                            .json = p->json, .json_len = p->json_len};
         e = corral_store_apply_incident(s->writer, &ch, now);
     }
     if (e == CORRAL_OK) {
@@ -1199,6 +1202,34 @@ static corral_err store_stage(corral_server *s, struct batch *b, char *errbuf, s
     return e;
 }
 
+/*
+ * Write the documents of the incidents the engine stage kept, with no lock
+ * held, so that the store stage (the one that cannot run in parallel) only
+ * stores them.
+ */
+static void render_docs(struct batch *b)
+{
+    struct corral_strbuf doc;
+    corral_strbuf_init(&doc);
+    for (size_t i = 0; i < b->n_pend && b->err == CORRAL_OK; i++) {
+        struct pend *p = &b->pend[i];
+        if (p->inc == NULL) {
+            continue;
+        }
+        corral_strbuf_clear(&doc);
+        corral_incident_json(&doc, p->inc, CORRAL_FORMAT_CORRAL, NULL);
+        char *copy = corral_strbuf_status(&doc) == CORRAL_OK
+                         ? corral_arena_strndup(b->arena, doc.data, doc.len)
+                         : NULL;
+        if (copy == NULL) {
+            b->err = CORRAL_ERR_NOMEM;
+        }
+        p->json = copy;
+        p->json_len = doc.len;
+    }
+    corral_strbuf_release(&doc);
+}
+
 static int berror_cmp(const void *pa, const void *pb)
 {
     const struct berror *a = pa, *b = pb;
@@ -1232,6 +1263,7 @@ static enum MHD_Result post_alerts(corral_server *s, struct MHD_Connection *c, s
             b.err = e;
         }
         engine_stage(s, &b);
+        render_docs(&b);
         e = b.ticketed ? store_stage(s, &b, errbuf, sizeof(errbuf)) : b.err;
     }
     if (e != CORRAL_OK) {
@@ -1727,7 +1759,7 @@ __attribute__((format(printf, 2, 0))) static void log_mhd(void *cls, const char 
  * The writer never checkpoints (wal_autocheckpoint = 0), so that a commit
  * costs one fsync of the WAL and nothing more; this thread copies committed
  * pages into the database file every second, and truncates the WAL when it
- * grows past 256 MiB and no reader holds it.
+ * grows past 64 MiB and no reader holds it.
  */
 static void *checkpointer(void *arg)
 {

@@ -494,17 +494,22 @@ static void successor_id(char out[40], const char *origin, int64_t gen)
 }
 
 /*
- * Write the document and columns of inc: a new row (*seq = 0 on entry; set)
- * with origin, gen and previous, or an update of row *seq.
+ * Write the document (json, or made here when NULL) and columns of inc: a new
+ * row (*seq = 0 on entry; set) with origin, gen and previous, or an update of
+ * row *seq.
  */
-static corral_err write_doc(corral_store *s, const struct corral_incident *inc, int final,
-                            int64_t version, corral_time now, int64_t *seq, const char *origin,
-                            int64_t gen, const char *previous)
+static corral_err write_doc(corral_store *s, const struct corral_incident *inc, const char *json,
+                            size_t json_len, int final, int64_t version, corral_time now,
+                            int64_t *seq, const char *origin, int64_t gen, const char *previous)
 {
-    corral_strbuf_clear(&s->json);
-    corral_incident_json(&s->json, inc, CORRAL_FORMAT_CORRAL, NULL);
-    if (corral_strbuf_status(&s->json) != CORRAL_OK) {
-        return CORRAL_ERR_NOMEM;
+    if (json == NULL) {
+        corral_strbuf_clear(&s->json);
+        corral_incident_json(&s->json, inc, CORRAL_FORMAT_CORRAL, NULL);
+        if (corral_strbuf_status(&s->json) != CORRAL_OK) {
+            return CORRAL_ERR_NOMEM;
+        }
+        json = s->json.data;
+        json_len = s->json.len;
     }
     /* Insert and update number their parameters alike (store.c); the update's row is ?17. */
     sqlite3_stmt *st = s->st[*seq == 0 ? ST_INC_INSERT : ST_INC_UPDATE];
@@ -519,7 +524,7 @@ static corral_err write_doc(corral_store *s, const struct corral_incident *inc, 
     sqlite3_bind_int64(st, 9, version);
     sqlite3_bind_int(st, 10, final ? 1 : 0);
     sqlite3_bind_int64(st, 11, inc->n_members);
-    sqlite3_bind_text(st, 12, s->json.data, (int)s->json.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 12, json, (int)json_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 13, now);
     if (*seq != 0) {
         sqlite3_bind_int64(st, 17, *seq);
@@ -792,8 +797,8 @@ static corral_err apply_lineage(corral_store *s, const struct corral_incident_ch
             }
             if (err == CORRAL_OK && (changed || ch->final)) {
                 int64_t seq = last->seq;
-                err = write_doc(s, &sub.inc, ch->final, last->version + 1, now, &seq, NULL, 0,
-                                NULL);
+                err = write_doc(s, &sub.inc, NULL, 0, ch->final, last->version + 1, now, &seq,
+                                NULL, 0, NULL);
             }
             if (err == CORRAL_OK && ch->final) {
                 forget_one(s, last->id);
@@ -801,7 +806,8 @@ static corral_err apply_lineage(corral_store *s, const struct corral_incident_ch
         } else {
             successor_id(sub.inc.id, ch->id, last->gen + 1);
             int64_t seq = 0;
-            err = write_doc(s, &sub.inc, ch->final, 1, now, &seq, ch->id, last->gen + 1, last->id);
+            err = write_doc(s, &sub.inc, NULL, 0, ch->final, 1, now, &seq, ch->id, last->gen + 1,
+                            last->id);
             if (err == CORRAL_OK) {
                 err = write_rows(s, sub.inc.id, seq, NULL, &sub.inc, &changed);
             }
@@ -847,7 +853,8 @@ corral_err corral_store_apply_incident(corral_store *s, const struct corral_inci
         err = written_of(s, ch->id, seq, &w);
     }
     if (err == CORRAL_OK) {
-        err = write_doc(s, ch->inc, ch->final, ch->inc->version, now, &seq, NULL, 0, NULL);
+        err = write_doc(s, ch->inc, ch->json, ch->json_len, ch->final, ch->inc->version, now, &seq,
+                        NULL, 0, NULL);
     }
     int changed = 0;
     if (err == CORRAL_OK) {

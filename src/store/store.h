@@ -57,8 +57,9 @@ const char *corral_store_errmsg(const corral_store *store);
 void corral_store_set_autocheckpoint(corral_store *store, int pages);
 /*
  * Copy committed WAL pages into the database (PASSIVE, beside readers and the
- * writer). When the WAL has grown past 64 MiB, also truncate it, holding
- * write_lock (when not NULL) so that the writer waits instead of failing.
+ * writer). When the WAL has grown past 64 MiB, also start it over from its
+ * beginning (the file keeps at most 128 MiB), holding write_lock (when not
+ * NULL) so that the writer waits instead of failing.
  */
 void corral_store_checkpoint(corral_store *store, pthread_mutex_t *write_lock);
 
@@ -123,6 +124,9 @@ struct corral_incident_change {
     const struct corral_incident *inc; /* its last version; NULL: the engine retracted it */
     int final;                         /* its session closed: this is the incident */
     int high_if_any_high;              /* its rule: High when any member is High, else Medium */
+    /* corral_incident_json(inc), when the caller made it already (off the writer's path), or NULL */
+    const char *json;
+    size_t json_len;
 };
 
 /*
