@@ -37,6 +37,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "api/openapi_doc.h"
 #include "engine/engine.h"
@@ -58,6 +60,7 @@ static const double bucket_le[N_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 
                                             0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
 
 #define MAX_DECODERS 4
+#define INGEST_THREADS 3
 
 struct corral_server {
     struct corral_server_opts opts;
@@ -92,6 +95,13 @@ struct corral_server {
     corral_decoder *decoders[MAX_DECODERS];
     unsigned n_dec, n_dec_free;
     corral_decoder *dec_free[MAX_DECODERS];
+    /* Ingest threads and the requests waiting for them (post_alerts). */
+    pthread_t ingest_threads[INGEST_THREADS];
+    unsigned n_ingest_threads;
+    pthread_mutex_t job_lock;
+    pthread_cond_t job_cond;
+    struct job *jobs, *jobs_tail;
+    int jobs_stop;
     /* The checkpointer: moves the WAL into the database off the ingest path. */
     pthread_t ckpt_thread;
     int ckpt_started, ckpt_stop;
@@ -133,6 +143,17 @@ struct pend {
     int high_if_any_high;
     const char *json; /* its document, made before the store stage (render_docs) */
     size_t json_len;
+};
+
+/* A posted request handed to an ingest thread; the connection thread waits for done. */
+struct job {
+    struct request *r;
+    struct batch *b;
+    corral_err err;
+    char errbuf[256];
+    int done;
+    pthread_cond_t cond;
+    struct job *next;
 };
 
 /* One POST /api/v1/alerts on its way through the stages. */
@@ -204,6 +225,7 @@ void corral_server_opts_init(struct corral_server_opts *o)
     o->max_connections = 256;
     o->timeout_seconds = 30;
     o->readers = 8;
+    o->read_nice = 10;
     o->lateness = CORRAL_DEFAULT_LATENESS;
 }
 
@@ -1236,6 +1258,79 @@ static int berror_cmp(const void *pa, const void *pb)
     return (a->index > b->index) - (a->index < b->index);
 }
 
+/* Decode, engine stage, documents, store stage: one posted request, on an ingest thread. */
+static corral_err ingest(corral_server *s, struct request *r, struct batch *b, char *errbuf,
+                         size_t errlen)
+{
+    corral_err e;
+    corral_decoder *dec = decoder_take(s);
+    if (dec == NULL) {
+        e = CORRAL_ERR_NOMEM;
+    } else {
+        struct decoding d = {r, b};
+        struct corral_decode_sink sink = {
+            .ctx = &d, .alert = on_alert, .problem = on_problem, .skipped = on_skipped};
+        struct corral_ingest_stats st;
+        memset(&st, 0, sizeof(st));
+        e = corral_ingest_memory("request", r->body.data, r->body.len, &s->opts.reader_limits,
+                                 dec, &sink, &st);
+        decoder_give(s, dec);
+    }
+    if (b->err == CORRAL_OK) {
+        b->err = e;
+    }
+    engine_stage(s, b);
+    render_docs(b);
+    return b->ticketed ? store_stage(s, b, errbuf, errlen) : b->err;
+}
+
+static void *ingest_thread(void *arg)
+{
+    corral_server *s = arg;
+    pthread_mutex_lock(&s->job_lock);
+    for (;;) {
+        while (s->jobs == NULL && !s->jobs_stop) {
+            pthread_cond_wait(&s->job_cond, &s->job_lock);
+        }
+        struct job *j = s->jobs;
+        if (j == NULL) {
+            break; /* stopping, and nothing left */
+        }
+        s->jobs = j->next;
+        if (s->jobs == NULL) {
+            s->jobs_tail = NULL;
+        }
+        pthread_mutex_unlock(&s->job_lock);
+        corral_err e = ingest(s, j->r, j->b, j->errbuf, sizeof(j->errbuf));
+        pthread_mutex_lock(&s->job_lock);
+        j->err = e;
+        j->done = 1;
+        pthread_cond_signal(&j->cond);
+    }
+    pthread_mutex_unlock(&s->job_lock);
+    return NULL;
+}
+
+/* Hand j to an ingest thread and wait until it is done. */
+static corral_err run_job(corral_server *s, struct job *j)
+{
+    pthread_cond_init(&j->cond, NULL);
+    pthread_mutex_lock(&s->job_lock);
+    if (s->jobs_tail != NULL) {
+        s->jobs_tail->next = j;
+    } else {
+        s->jobs = j;
+    }
+    s->jobs_tail = j;
+    pthread_cond_signal(&s->job_cond);
+    while (!j->done) {
+        pthread_cond_wait(&j->cond, &s->job_lock);
+    }
+    pthread_mutex_unlock(&s->job_lock);
+    pthread_cond_destroy(&j->cond);
+    return j->err;
+}
+
 static enum MHD_Result post_alerts(corral_server *s, struct MHD_Connection *c, struct request *r)
 {
     if (r->body.len == 0) {
@@ -1243,29 +1338,12 @@ static enum MHD_Result post_alerts(corral_server *s, struct MHD_Connection *c, s
                           "empty body: send alerts as JSON (NDJSON, an array, a REST list or one object)");
     }
     struct batch b;
+    struct job job = {.r = r, .b = &b};
     corral_err e = batch_init(&b);
-    char errbuf[256] = "";
     if (e == CORRAL_OK) {
-        corral_decoder *dec = decoder_take(s);
-        if (dec == NULL) {
-            e = CORRAL_ERR_NOMEM;
-        } else {
-            struct decoding d = {r, &b};
-            struct corral_decode_sink sink = {
-                .ctx = &d, .alert = on_alert, .problem = on_problem, .skipped = on_skipped};
-            struct corral_ingest_stats st;
-            memset(&st, 0, sizeof(st));
-            e = corral_ingest_memory("request", r->body.data, r->body.len,
-                                     &s->opts.reader_limits, dec, &sink, &st);
-            decoder_give(s, dec);
-        }
-        if (b.err == CORRAL_OK) {
-            b.err = e;
-        }
-        engine_stage(s, &b);
-        render_docs(&b);
-        e = b.ticketed ? store_stage(s, &b, errbuf, sizeof(errbuf)) : b.err;
+        e = run_job(s, &job);
     }
+    const char *errbuf = job.errbuf;
     if (e != CORRAL_OK) {
         batch_release(&b);
         fprintf(stderr, "corral serve: ingest failed, nothing of the request kept: %s%s%s\n",
@@ -1629,6 +1707,24 @@ static enum MHD_Result authenticate(corral_server *s, struct MHD_Connection *c, 
     return MHD_YES;
 }
 
+/*
+ * Run this connection thread read_nice below the ingest threads, once. Best
+ * effort: a system that refuses leaves it as it is. The flag is the thread's
+ * own (libmicrohttpd gives each connection a thread).
+ */
+static void lower_priority(const corral_server *s)
+{
+    static _Thread_local int lowered;
+    if (!lowered && s->opts.read_nice > 0) {
+        lowered = 1;
+        errno = 0;
+        int now = getpriority(PRIO_PROCESS, (id_t)gettid());
+        if (errno == 0) {
+            setpriority(PRIO_PROCESS, (id_t)gettid(), now + s->opts.read_nice);
+        }
+    }
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
                               const char *method, const char *version, const char *upload_data,
                               size_t *upload_data_size, void **con_cls)
@@ -1698,6 +1794,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return send_error(s, c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     }
     int is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
+    lower_priority(s);
     switch (r->route) {
     case R_HEALTHZ: {
         struct corral_strbuf b;
@@ -1809,6 +1906,7 @@ corral_err corral_server_start(const struct corral_server_opts *opts, corral_ser
         snprintf(errbuf, errlen, "'%s' is not a numeric IPv4 or IPv6 address", opts->host);
         return CORRAL_ERR_USAGE;
     }
+    corral_store_init_library();
     corral_server *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         snprintf(errbuf, errlen, "out of memory");
@@ -1818,6 +1916,8 @@ corral_err corral_server_start(const struct corral_server_opts *opts, corral_ser
     if (s->opts.readers == 0 || s->opts.readers > MAX_READERS) {
         s->opts.readers = 8;
     }
+    pthread_mutex_init(&s->job_lock, NULL);
+    pthread_cond_init(&s->job_cond, NULL);
     pthread_mutex_init(&s->engine_lock, NULL);
     pthread_mutex_init(&s->store_lock, NULL);
     pthread_cond_init(&s->store_cond, NULL);
@@ -1855,6 +1955,14 @@ corral_err corral_server_start(const struct corral_server_opts *opts, corral_ser
     }
     if (err != CORRAL_OK) {
         goto fail;
+    }
+    for (unsigned i = 0; i < INGEST_THREADS; i++) {
+        if (pthread_create(&s->ingest_threads[i], NULL, ingest_thread, s) != 0) {
+            snprintf(errbuf, errlen, "cannot start the ingest threads");
+            err = CORRAL_ERR_NOMEM;
+            goto fail;
+        }
+        s->n_ingest_threads++;
     }
     corral_store_set_autocheckpoint(s->writer, 0);
     err = corral_store_open(opts->db_path, &s->ckpt_store, errbuf, errlen);
@@ -1921,6 +2029,15 @@ void corral_server_stop(corral_server *s)
     if (s->daemon != NULL) {
         MHD_stop_daemon(s->daemon);
     }
+    if (s->n_ingest_threads > 0) {
+        pthread_mutex_lock(&s->job_lock);
+        s->jobs_stop = 1;
+        pthread_cond_broadcast(&s->job_cond);
+        pthread_mutex_unlock(&s->job_lock);
+        for (unsigned i = 0; i < s->n_ingest_threads; i++) {
+            pthread_join(s->ingest_threads[i], NULL);
+        }
+    }
     if (s->ckpt_started) {
         pthread_mutex_lock(&s->pool_lock);
         s->ckpt_stop = 1;
@@ -1940,6 +2057,8 @@ void corral_server_stop(corral_server *s)
         corral_store_free(s->readers[i]);
     }
     corral_store_free(s->writer);
+    pthread_mutex_destroy(&s->job_lock);
+    pthread_cond_destroy(&s->job_cond);
     pthread_mutex_destroy(&s->engine_lock);
     pthread_mutex_destroy(&s->store_lock);
     pthread_cond_destroy(&s->store_cond);

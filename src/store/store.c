@@ -220,6 +220,12 @@ static corral_err migrate(sqlite3 *db, char *errbuf, size_t errlen)
     return CORRAL_OK;
 }
 
+void corral_store_init_library(void)
+{
+    /* SQLITE_MISUSE once the library is initialized: then it stays as it is. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 corral_err corral_store_open(const char *path, corral_store **out, char *errbuf, size_t errlen)
 {
     *out = NULL;

@@ -43,6 +43,13 @@ typedef struct corral_store corral_store;
 #define CORRAL_STORE_SCHEMA_VERSION 2
 
 /*
+ * Process-wide SQLite settings for a store used from many threads: no memory
+ * statistics, which cost a global mutex on every allocation. Call once before
+ * the first corral_store_open of the process (later calls change nothing).
+ */
+void corral_store_init_library(void);
+
+/*
  * Open (creating if needed) the database at path and migrate it. On failure
  * returns CORRAL_ERR_IO (cannot open, not a corral database, newer schema)
  * or CORRAL_ERR_NOMEM, with the reason in errbuf.
