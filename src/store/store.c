@@ -64,6 +64,16 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_ROLLBACK] = "ROLLBACK",
 };
 
+/* A kept statement (corral_store_prepare). */
+struct prepared {
+    sqlite3_stmt *st;
+    int in_use;
+    size_t len;
+    char sql[];
+};
+
+#define PREPARED_MAX 128
+
 /* Migrations: migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
     /* 0 -> 1: the first schema. */
@@ -292,6 +302,17 @@ void corral_store_free(corral_store *s)
     for (int i = 0; i < ST_COUNT; i++) {
         sqlite3_finalize(s->st[i]);
     }
+    if (s->prepared != NULL) {
+        size_t pos = 0;
+        const void *k;
+        size_t kl;
+        void *v;
+        while (corral_map_next(s->prepared, &pos, &k, &kl, &v)) {
+            sqlite3_finalize(((struct prepared *)v)->st);
+            free(v);
+        }
+        corral_map_free(s->prepared);
+    }
     sqlite3_close_v2(s->db);
     free(s->ents);
     free(s->keys);
@@ -350,7 +371,7 @@ int64_t corral_store_size(corral_store *s)
         sqlite3_step(st) == SQLITE_ROW) {
         size = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return size;
 }
 
@@ -376,6 +397,52 @@ corral_err corral_store_step_int64(sqlite3_stmt *st, int64_t *out, int *found)
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
+}
+
+sqlite3_stmt *corral_store_prepare(corral_store *s, const char *sql)
+{
+    size_t len = strlen(sql);
+    struct prepared *p = s->prepared != NULL ? corral_map_get(s->prepared, sql, len) : NULL;
+    if (p != NULL && !p->in_use) {
+        p->in_use = 1;
+        return p->st;
+    }
+    sqlite3_stmt *st = NULL;
+    int keep = p == NULL && (s->prepared != NULL || (s->prepared = corral_map_new()) != NULL) &&
+               corral_map_count(s->prepared) < PREPARED_MAX;
+    if (sqlite3_prepare_v3(s->db, sql, (int)len + 1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st,
+                           NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    if (keep && (p = malloc(sizeof(*p) + len + 1)) != NULL) {
+        p->st = st;
+        p->in_use = 1;
+        p->len = len;
+        memcpy(p->sql, sql, len + 1);
+        if (corral_map_put(s->prepared, p->sql, len, p) != CORRAL_OK) {
+            free(p);
+        }
+    }
+    return st;
+}
+
+void corral_store_finish(corral_store *s, sqlite3_stmt *st)
+{
+    if (st == NULL) {
+        return;
+    }
+    const char *sql = sqlite3_sql(st);
+    struct prepared *p = s->prepared != NULL && sql != NULL
+                             ? corral_map_get(s->prepared, sql, strlen(sql))
+                             : NULL;
+    if (p == NULL || p->st != st) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    p->in_use = 0;
 }
 
 corral_err corral_store_begin(corral_store *s)
@@ -666,7 +733,7 @@ corral_err corral_store_replay(corral_store *s, corral_time from,
                             " ORDER BY a.seq"
                           : "SELECT " ALERT_COLS " FROM alerts a WHERE a.suppressed = 0"
                             " AND a.start >= ?1 ORDER BY a.seq";
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, sql)) == NULL) {
         return CORRAL_ERR_IO;
     }
     if (from != CORRAL_TIME_NONE) {
@@ -688,7 +755,7 @@ corral_err corral_store_replay(corral_store *s, corral_time from,
     if (err == CORRAL_OK && rc != SQLITE_DONE) {
         err = CORRAL_ERR_IO;
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return err;
 }
 
@@ -705,14 +772,13 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
     *from = CORRAL_TIME_NONE;
     *scanned = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT max(start) FROM alerts WHERE suppressed = 0", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT max(start) FROM alerts WHERE suppressed = 0")) == NULL) {
         return CORRAL_ERR_IO;
     }
     int rc = sqlite3_step(st);
     int empty = rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL;
     corral_time newest = empty ? 0 : sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (rc != SQLITE_ROW) {
         return CORRAL_ERR_IO;
     }
@@ -723,8 +789,8 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
     corral_time window = w->window > 0 ? w->window : 0;
     corral_time open_from = newest - (w->lateness > 0 ? w->lateness : 0) - window;
     corral_time floor = w->max_span > 0 ? open_from - 2 * w->max_span : CORRAL_TIME_NONE;
-    if (sqlite3_prepare_v2(s->db, "SELECT start, scope, ents FROM alerts WHERE suppressed = 0"
-                           " ORDER BY start DESC", -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT start, scope, ents FROM alerts WHERE suppressed = 0"
+                           " ORDER BY start DESC")) == NULL) {
         return CORRAL_ERR_IO;
     }
     corral_map *seen = corral_map_new();
@@ -783,7 +849,7 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
     if (err == CORRAL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
         err = CORRAL_ERR_IO;
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     corral_map_free(seen);
     corral_arena_free(arena);
     if (err == CORRAL_OK) {
@@ -963,7 +1029,7 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
     ADD(" ORDER BY %s %s, i.id %s LIMIT :limit", col, desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
 #undef ADD
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, sql)) == NULL) {
         snprintf(errbuf, errlen, "query failed: %s", sqlite3_errmsg(s->db));
         return CORRAL_ERR_IO;
     }
@@ -1014,7 +1080,7 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
         corral_strbuf_puts(out, "null");
     }
     corral_strbuf_putc(out, '}');
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (err == CORRAL_OK && corral_strbuf_status(out) != CORRAL_OK) {
         err = CORRAL_ERR_NOMEM;
     }
@@ -1038,32 +1104,31 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
     *found = 0;
     sqlite3_stmt *st = NULL;
     corral_err err = CORRAL_ERR_IO;
-    if (sqlite3_prepare_v2(s->db, "SELECT " INC_COLS " FROM incidents i WHERE i.id = :id AND "
-                           SCOPE_SQL("i.scope"), -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT " INC_COLS " FROM incidents i WHERE i.id = :id AND "
+                           SCOPE_SQL("i.scope"))) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"), id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        corral_store_finish(s, st);
         return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
     }
     *found = 1;
     size_t mark = out->len;
     put_incident(out, st, 0);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     st = NULL;
     if (out->len == mark || out->data[out->len - 1] != '}') {
         return CORRAL_ERR_DATA;
     }
     out->len--; /* reopen the object */
     corral_strbuf_puts(out, ",\"alertRecords\":[");
-    if (sqlite3_prepare_v2(s->db, "SELECT " ALERT_COLS " FROM incident_members m JOIN alerts a"
+    if ((st = corral_store_prepare(s, "SELECT " ALERT_COLS " FROM incident_members m JOIN alerts a"
                            " ON a.seq = m.alert_seq WHERE m.incident_id ="
                            " (SELECT seq FROM incidents WHERE id = ?1)"
-                           " ORDER BY a.start, a.id",
-                           -1, &st, NULL) != SQLITE_OK) {
+                           " ORDER BY a.start, a.id")) == NULL) {
         goto done;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -1080,11 +1145,11 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
         err = CORRAL_ERR_IO;
         goto done;
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     st = NULL;
     corral_strbuf_puts(out, "],\"activity\":[");
-    if (sqlite3_prepare_v2(s->db, "SELECT at, actor, action, old, new FROM activity"
-                           " WHERE incident_id = ?1 ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT at, actor, action, old, new FROM activity"
+                           " WHERE incident_id = ?1 ORDER BY seq")) == NULL) {
         err = CORRAL_ERR_IO;
         goto done;
     }
@@ -1115,7 +1180,7 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
     corral_strbuf_puts(out, "]}");
     err = corral_strbuf_status(out);
 done:
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return err;
 }
 
@@ -1148,7 +1213,7 @@ corral_err corral_store_list_alerts(corral_store *s, const struct corral_scopes 
     ADD(" ORDER BY a.seq DESC LIMIT :limit");
 #undef ADD
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, sql)) == NULL) {
         snprintf(errbuf, errlen, "query failed: %s", sqlite3_errmsg(s->db));
         return CORRAL_ERR_IO;
     }
@@ -1190,7 +1255,7 @@ corral_err corral_store_list_alerts(corral_store *s, const struct corral_scopes 
         corral_strbuf_puts(out, "null");
     }
     corral_strbuf_putc(out, '}');
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
 #undef BIND_T
 #undef BIND_I
     if (err == CORRAL_OK && corral_strbuf_status(out) != CORRAL_OK) {
@@ -1204,20 +1269,20 @@ corral_err corral_store_get_alert(corral_store *s, const struct corral_scopes *s
 {
     *found = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = :id AND "
-                           SCOPE_SQL("a.scope"), -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = :id AND "
+                           SCOPE_SQL("a.scope"))) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"), id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        corral_store_finish(s, st);
         return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
     }
     *found = 1;
     corral_err err = put_alert_row(s, st, 0, out);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     st = NULL;
     if (err != CORRAL_OK || out->len == 0 || out->data[out->len - 1] != '}') {
         return err != CORRAL_OK ? err : CORRAL_ERR_NOMEM;
@@ -1225,9 +1290,9 @@ corral_err corral_store_get_alert(corral_store *s, const struct corral_scopes *s
     out->len--;
     corral_strbuf_puts(out, ",\"incidents\":[");
     /* The incidents share the alert's scope, so no other scope's id can show here. */
-    if (sqlite3_prepare_v2(s->db, "SELECT i.id FROM incident_members m JOIN incidents i ON i.seq ="
+    if ((st = corral_store_prepare(s, "SELECT i.id FROM incident_members m JOIN incidents i ON i.seq ="
                            " m.incident_id WHERE m.alert_seq = (SELECT seq FROM alerts WHERE id = ?1)"
-                           " ORDER BY i.id", -1, &st, NULL) != SQLITE_OK) {
+                           " ORDER BY i.id")) == NULL) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -1239,7 +1304,7 @@ corral_err corral_store_get_alert(corral_store *s, const struct corral_scopes *s
         const char *iid = corral_store_col_text(st, 0);
         corral_strbuf_json_str(out, iid, strlen(iid));
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (rc != SQLITE_DONE) {
         return CORRAL_ERR_IO;
     }
@@ -1253,8 +1318,8 @@ static corral_err log_activity(corral_store *s, const char *id, corral_time now,
                                const char *action, const char *old, const char *new_)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO activity(incident_id, at, actor, action, old, new)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "INSERT INTO activity(incident_id, at, actor, action, old, new)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) == NULL) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -1268,7 +1333,7 @@ static corral_err log_activity(corral_store *s, const char *id, corral_time now,
         sqlite3_bind_text(st, 6, new_, -1, SQLITE_STATIC);
     }
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
 }
 
@@ -1276,7 +1341,7 @@ static corral_err run1(corral_store *s, const char *sql, const char *a, int64_t 
                        const char *d)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, sql)) == NULL) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
@@ -1288,7 +1353,7 @@ static corral_err run1(corral_store *s, const char *sql, const char *a, int64_t 
         sqlite3_bind_text(st, 4, d, -1, SQLITE_STATIC);
     }
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
 }
 
@@ -1304,8 +1369,8 @@ corral_err corral_store_patch_incident(corral_store *s, const struct corral_scop
     sqlite3_stmt *st = NULL;
     char old_assignee[512] = "";
     int old_status = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT i.status, i.assignee FROM incidents i WHERE i.id = :id"
-                           " AND " SCOPE_SQL("i.scope"), -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT i.status, i.assignee FROM incidents i WHERE i.id = :id"
+                           " AND " SCOPE_SQL("i.scope"))) == NULL) {
         err = CORRAL_ERR_IO;
         goto fail;
     }
@@ -1317,7 +1382,7 @@ corral_err corral_store_patch_incident(corral_store *s, const struct corral_scop
         old_status = sqlite3_column_int(st, 0);
         snprintf(old_assignee, sizeof(old_assignee), "%s", corral_store_col_text(st, 1));
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (rc != SQLITE_ROW) {
         err = rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
         goto fail;
@@ -1374,8 +1439,7 @@ fail:
 corral_err corral_store_metrics(corral_store *s, struct corral_strbuf *out)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT kind, count(*) FROM incidents GROUP BY kind ORDER BY kind",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT kind, count(*) FROM incidents GROUP BY kind ORDER BY kind")) == NULL) {
         return CORRAL_ERR_IO;
     }
     corral_strbuf_puts(out, "# HELP corral_incidents Incidents in the store, by kind.\n"
@@ -1388,7 +1452,7 @@ corral_err corral_store_metrics(corral_store *s, struct corral_strbuf *out)
         corral_strbuf_json_str(out, k, strlen(k));
         corral_strbuf_printf(out, "} %lld\n", (long long)sqlite3_column_int64(st, 1));
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (rc != SQLITE_DONE) {
         return CORRAL_ERR_IO;
     }
@@ -1405,9 +1469,8 @@ corral_err corral_store_add_suppression(corral_store *s, const char *scope, cons
                                         corral_time expires, corral_time now, int64_t *id)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO suppression_rules(alert_type, conditions, reason,"
-                           " expires, created, scopes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "INSERT INTO suppression_rules(alert_type, conditions, reason,"
+                           " expires, created, scopes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_text(st, 1, alert_type);
@@ -1417,7 +1480,7 @@ corral_err corral_store_add_suppression(corral_store *s, const char *scope, cons
     sqlite3_bind_int64(st, 5, now);
     bind_text(st, 6, scope);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     *id = sqlite3_last_insert_rowid(s->db);
     return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
 }
@@ -1426,9 +1489,9 @@ corral_err corral_store_list_suppressions(corral_store *s, const struct corral_s
                                           struct corral_strbuf *out)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, scopes, alert_type, conditions, reason, expires,"
+    if ((st = corral_store_prepare(s, "SELECT id, scopes, alert_type, conditions, reason, expires,"
                            " created FROM suppression_rules r WHERE " SCOPE_SQL("r.scopes")
-                           " ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+                           " ORDER BY id")) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
@@ -1456,7 +1519,7 @@ corral_err corral_store_list_suppressions(corral_store *s, const struct corral_s
         put_time_or_null(out, st, 6);
         corral_strbuf_putc(out, '}');
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     corral_strbuf_puts(out, "]}");
     return rc == SQLITE_DONE ? corral_strbuf_status(out) : CORRAL_ERR_IO;
 }
@@ -1466,14 +1529,14 @@ corral_err corral_store_delete_suppression(corral_store *s, const struct corral_
 {
     sqlite3_stmt *st = NULL;
     *found = 0;
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM suppression_rules AS r WHERE id = :id AND "
-                           SCOPE_SQL("r.scopes"), -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "DELETE FROM suppression_rules AS r WHERE id = :id AND "
+                           SCOPE_SQL("r.scopes"))) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":id"), id);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (rc != SQLITE_DONE) {
         return CORRAL_ERR_IO;
     }
@@ -1489,8 +1552,8 @@ corral_err corral_store_each_suppression(corral_store *s,
                                          void *ctx)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, scopes, alert_type, conditions, expires FROM"
-                           " suppression_rules ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT id, scopes, alert_type, conditions, expires FROM"
+                           " suppression_rules ORDER BY id")) == NULL) {
         return CORRAL_ERR_IO;
     }
     int rc;
@@ -1504,6 +1567,6 @@ corral_err corral_store_each_suppression(corral_store *s,
     if (err == CORRAL_OK && rc != SQLITE_DONE) {
         err = CORRAL_ERR_IO;
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return err;
 }

@@ -59,6 +59,8 @@ struct corral_store {
      * dropped on rollback.
      */
     corral_map *written;
+    /* Statements prepared on demand (corral_store_prepare), by their SQL text. */
+    corral_map *prepared;
     /* The seqs of the alerts inserted in the current transaction (id -> int64_t *). */
     corral_map *tx_seqs;
     corral_arena *tx_arena;
@@ -73,6 +75,15 @@ corral_err corral_store_step(sqlite3_stmt *st);
  * integer (*found = 0 when there was no row), reset it and clear its bindings.
  */
 corral_err corral_store_step_int64(sqlite3_stmt *st, int64_t *out, int *found);
+
+/*
+ * The statement for sql, prepared once per connection and kept: the queries
+ * whose text is built per call come back with a few texts only. Give it back
+ * with corral_store_finish, which resets it and clears its bindings (or
+ * finalizes one that could not be kept). NULL when sql cannot be prepared.
+ */
+sqlite3_stmt *corral_store_prepare(corral_store *s, const char *sql);
+void corral_store_finish(corral_store *s, sqlite3_stmt *st); /* NULL is a no-op */
 
 /* Forget incidents.c's caches (after a rollback, or when they grow too large). */
 void corral_store_forget_written(corral_store *s);
