@@ -199,7 +199,8 @@ static int exec(sqlite3 *db, const char *sql)
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-static corral_err migrate(sqlite3 *db, char *errbuf, size_t errlen)
+/* Bring the schema of db up to version target (at most N_MIGRATIONS). */
+static corral_err migrate(sqlite3 *db, int target, char *errbuf, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
@@ -216,7 +217,7 @@ static corral_err migrate(sqlite3 *db, char *errbuf, size_t errlen)
                  version, (int)N_MIGRATIONS);
         return CORRAL_ERR_IO;
     }
-    for (int v = version; v < (int)N_MIGRATIONS; v++) {
+    for (int v = version; v < target; v++) {
         char setv[64];
         snprintf(setv, sizeof(setv), "PRAGMA user_version = %d", v + 1);
         if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK || exec(db, migrations[v]) != SQLITE_OK ||
@@ -274,7 +275,7 @@ corral_err corral_store_open(const char *path, corral_store **out, char *errbuf,
     }
     sqlite3_create_function(s->db, "corral_key_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
                             sql_key_hash, NULL, NULL);
-    err = migrate(s->db, errbuf, errlen);
+    err = migrate(s->db, (int)N_MIGRATIONS, errbuf, errlen);
     if (err != CORRAL_OK) {
         goto fail;
     }
@@ -291,6 +292,23 @@ corral_err corral_store_open(const char *path, corral_store **out, char *errbuf,
     return CORRAL_OK;
 fail:
     corral_store_free(s);
+    return err;
+}
+
+corral_err corral_store_create_version(const char *path, int version, char *errbuf, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    corral_err err = CORRAL_ERR_IO;
+    if (version < 0 || version > (int)N_MIGRATIONS) {
+        snprintf(errbuf, errlen, "no schema version %d", version);
+    } else if (sqlite3_open(path, &db) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "%s: cannot open", path);
+    } else {
+        sqlite3_create_function(db, "corral_key_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                NULL, sql_key_hash, NULL, NULL);
+        err = migrate(db, version, errbuf, errlen);
+    }
+    sqlite3_close(db);
     return err;
 }
 
@@ -796,11 +814,11 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
     corral_map *seen = corral_map_new();
     corral_arena *arena = corral_arena_new();
     corral_err err = seen != NULL && arena != NULL ? CORRAL_OK : CORRAL_ERR_NOMEM;
-    corral_time cut = CORRAL_TIME_NONE; /* the earliest alert that must be replayed so far */
+    corral_time cut = open_from; /* everything from here on is replayed */
     char stackkey[512];
     while (err == CORRAL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         corral_time t = sqlite3_column_int64(st, 0);
-        if (cut != CORRAL_TIME_NONE && (t < cut - window || (floor != CORRAL_TIME_NONE && cut <= floor))) {
+        if (t < cut - window || (floor != CORRAL_TIME_NONE && cut <= floor)) {
             break; /* a whole window with nothing tied to what is kept, or the span bound */
         }
         (*scanned)++;
@@ -842,7 +860,7 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
                 free(k);
             }
         }
-        if (tied) {
+        if (tied && t < cut) {
             cut = t;
         }
     }
@@ -853,7 +871,7 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
     corral_map_free(seen);
     corral_arena_free(arena);
     if (err == CORRAL_OK) {
-        *from = floor != CORRAL_TIME_NONE && cut != CORRAL_TIME_NONE && cut < floor ? floor : cut;
+        *from = floor != CORRAL_TIME_NONE && cut < floor ? floor : cut;
     }
     return err;
 }

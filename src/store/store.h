@@ -288,6 +288,10 @@ corral_err corral_store_each_suppression(corral_store *store,
 /* Prometheus lines: corral_incidents{kind="..."} n, per kind. */
 corral_err corral_store_metrics(corral_store *store, struct corral_strbuf *out);
 
+/* For the tests of migrations: make a database at path with the schema of an older version. */
+corral_err corral_store_create_version(const char *path, int version, char *errbuf,
+                                       size_t errlen);
+
 /* Internal, for token.c and the tests: the raw SQLite connection (sqlite3 *). */
 void *corral_store_db(corral_store *store);
 
