@@ -39,6 +39,7 @@ struct written {
     int64_t *seqs;        /* the members' alert seqs */
     uint8_t *roles;
     int64_t *keys; /* the hashes of its entities' keys (incident_keys), sorted */
+    uint64_t doc[2]; /* a 128-bit hash of its document; 0, 0 when not known */
 };
 
 /* One row of an incident's lineage. Ids are the engine's or successor_id()'s: 36 bytes. */
@@ -138,6 +139,7 @@ static struct written *remember(corral_store *s, const char *id, int64_t seq,
     w->seq = seq;
     w->n_members = n;
     w->n_ents = m;
+    w->doc[0] = w->doc[1] = 0;
     w->members = (const char **)(w + 1);
     w->seqs = (int64_t *)(w->members + n);
     w->keys = w->seqs + n;
@@ -493,14 +495,33 @@ static void successor_id(char out[40], const char *origin, int64_t gen)
              (unsigned long long)(h2 & 0xffffffffffffULL));
 }
 
+/* The 128-bit hash by which an unchanged document is not written again. */
+static void doc_hash(const char *json, size_t len, uint64_t out[2])
+{
+    out[0] = corral_hash(json, len, 0x9e3779b97f4a7c15ULL);
+    out[1] = corral_hash(json, len, 0x6a09e667f3bcc909ULL) | 1; /* never 0, 0 */
+}
+
+/* Remember the hash of the document last written for row id (after write_rows). */
+static void remember_doc(corral_store *s, const char *id, const uint64_t doc[2])
+{
+    struct written *w = s->written != NULL ? corral_map_get(s->written, id, strlen(id)) : NULL;
+    if (w != NULL) {
+        w->doc[0] = doc[0];
+        w->doc[1] = doc[1];
+    }
+}
+
 /*
- * Write the document (json, or made here when NULL) and columns of inc: a new
- * row (*seq = 0 on entry; set) with origin, gen and previous, or an update of
- * row *seq.
+ * Write the columns of inc: a new row (*seq = 0 on entry; set) with origin,
+ * gen and previous, or an update of row *seq; and its document (json, or made
+ * here when NULL), unless old says that it is the one written last. *doc:
+ * the document's hash.
  */
 static corral_err write_doc(corral_store *s, const struct corral_incident *inc, const char *json,
-                            size_t json_len, int final, int64_t version, corral_time now,
-                            int64_t *seq, const char *origin, int64_t gen, const char *previous)
+                            size_t json_len, const struct written *old, int final,
+                            int64_t version, corral_time now, int64_t *seq, const char *origin,
+                            int64_t gen, const char *previous, uint64_t doc[2])
 {
     if (json == NULL) {
         corral_strbuf_clear(&s->json);
@@ -511,6 +532,7 @@ static corral_err write_doc(corral_store *s, const struct corral_incident *inc, 
         json = s->json.data;
         json_len = s->json.len;
     }
+    doc_hash(json, json_len, doc);
     /* Insert and update number their parameters alike (store.c); the update's row is ?17. */
     sqlite3_stmt *st = s->st[*seq == 0 ? ST_INC_INSERT : ST_INC_UPDATE];
     bind_str(st, 1, inc->id);
@@ -524,28 +546,40 @@ static corral_err write_doc(corral_store *s, const struct corral_incident *inc, 
     sqlite3_bind_int64(st, 9, version);
     sqlite3_bind_int(st, 10, final ? 1 : 0);
     sqlite3_bind_int64(st, 11, inc->n_members);
-    sqlite3_bind_text(st, 12, json, (int)json_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 13, now);
+    corral_err err;
     if (*seq != 0) {
         sqlite3_bind_int64(st, 17, *seq);
-        return corral_store_step(st);
+        err = corral_store_step(st);
+    } else {
+        if (origin != NULL) {
+            bind_str(st, 14, origin);
+            bind_str(st, 16, previous);
+        }
+        sqlite3_bind_int64(st, 15, gen);
+        int found = 0;
+        err = corral_store_step_int64(st, seq, &found);
+        if (err == CORRAL_OK && !found) {
+            err = CORRAL_ERR_IO;
+        }
     }
-    if (origin != NULL) {
-        bind_str(st, 14, origin);
-        bind_str(st, 16, previous);
+    /* A final flag or version is most often all that changed (the session closed). */
+    if (err != CORRAL_OK ||
+        (old != NULL && old->doc[0] == doc[0] && old->doc[1] == doc[1])) {
+        return err;
     }
-    sqlite3_bind_int64(st, 15, gen);
-    int found = 0;
-    corral_err err = corral_store_step_int64(st, seq, &found);
-    return err == CORRAL_OK && !found ? CORRAL_ERR_IO : err;
+    st = s->st[ST_DOC_PUT];
+    sqlite3_bind_int64(st, 1, *seq);
+    sqlite3_bind_text(st, 2, json, (int)json_len, SQLITE_STATIC);
+    return corral_store_step(st);
 }
 
 /* Delete row r with its membership and entities. */
 static corral_err delete_row(corral_store *s, const struct gen_row *r)
 {
     corral_err err = CORRAL_OK;
-    const int which[] = {ST_MEM_DELETE_ALL, ST_ENT_DELETE_ALL, ST_INC_DELETE};
-    for (int i = 0; i < 3 && err == CORRAL_OK; i++) {
+    const int which[] = {ST_MEM_DELETE_ALL, ST_ENT_DELETE_ALL, ST_DOC_DELETE, ST_INC_DELETE};
+    for (int i = 0; i < 4 && err == CORRAL_OK; i++) {
         sqlite3_bind_int64(s->st[which[i]], 1, r->seq);
         err = corral_store_step(s->st[which[i]]);
     }
@@ -797,8 +831,9 @@ static corral_err apply_lineage(corral_store *s, const struct corral_incident_ch
             }
             if (err == CORRAL_OK && (changed || ch->final)) {
                 int64_t seq = last->seq;
-                err = write_doc(s, &sub.inc, NULL, 0, ch->final, last->version + 1, now, &seq,
-                                NULL, 0, NULL);
+                uint64_t doc[2];
+                err = write_doc(s, &sub.inc, NULL, 0, NULL, ch->final, last->version + 1, now,
+                                &seq, NULL, 0, NULL, doc);
             }
             if (err == CORRAL_OK && ch->final) {
                 forget_one(s, last->id);
@@ -806,8 +841,9 @@ static corral_err apply_lineage(corral_store *s, const struct corral_incident_ch
         } else {
             successor_id(sub.inc.id, ch->id, last->gen + 1);
             int64_t seq = 0;
-            err = write_doc(s, &sub.inc, NULL, 0, ch->final, 1, now, &seq, ch->id, last->gen + 1,
-                            last->id);
+            uint64_t doc[2];
+            err = write_doc(s, &sub.inc, NULL, 0, NULL, ch->final, 1, now, &seq, ch->id,
+                            last->gen + 1, last->id, doc);
             if (err == CORRAL_OK) {
                 err = write_rows(s, sub.inc.id, seq, NULL, &sub.inc, &changed);
             }
@@ -848,17 +884,21 @@ corral_err corral_store_apply_incident(corral_store *s, const struct corral_inci
     }
     /* The common case: the engine's own row, new or open. */
     int64_t seq = found ? head.seq : 0;
+    uint64_t doc[2] = {0, 0};
     struct written *w = NULL;
     if (found) {
         err = written_of(s, ch->id, seq, &w);
     }
     if (err == CORRAL_OK) {
-        err = write_doc(s, ch->inc, ch->json, ch->json_len, ch->final, ch->inc->version, now, &seq,
-                        NULL, 0, NULL);
+        err = write_doc(s, ch->inc, ch->json, ch->json_len, w, ch->final, ch->inc->version, now,
+                        &seq, NULL, 0, NULL, doc);
     }
     int changed = 0;
     if (err == CORRAL_OK) {
         err = write_rows(s, ch->id, seq, w, ch->inc, &changed);
+    }
+    if (err == CORRAL_OK) {
+        remember_doc(s, ch->id, doc);
     }
     if (err == CORRAL_OK && ch->final) {
         forget_one(s, ch->id); /* final: the engine will not report it again */

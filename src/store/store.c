@@ -36,17 +36,20 @@ static const char *const stmt_sql[ST_COUNT] = {
         "SELECT seq, id, status, gen, next, version FROM incidents WHERE origin = ?1 ORDER BY gen",
     [ST_INC_INSERT] =
         "INSERT INTO incidents(id, scope, kind, severity, entity_type, entity_key, first, last,"
-        " version, final, n_members, json, created, updated, origin, gen, previous)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?13,?14,?15,?16) RETURNING seq",
+        " version, final, n_members, created, updated, origin, gen, previous)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?13,?13,?14,?15,?16) RETURNING seq",
     [ST_INC_UPDATE] = /* numbered as ST_INC_INSERT */
         "UPDATE incidents SET kind = ?3, severity = ?4, entity_key = ?6, first = ?7, last = ?8,"
-        " version = ?9, final = ?10, n_members = ?11, json = ?12, updated = ?13, retracted = 0"
+        " version = ?9, final = ?10, n_members = ?11, updated = ?13, retracted = 0"
         " WHERE seq = ?17",
     [ST_INC_SET_NEXT] = "UPDATE incidents SET next = ?2 WHERE seq = ?1",
     [ST_INC_CLEAR_NEXT] = "UPDATE incidents SET next = NULL WHERE id = ?1",
     [ST_INC_RETRACTED] = "UPDATE incidents SET retracted = 1 WHERE seq = ?1",
     [ST_INC_TOUCHED] = "SELECT EXISTS(SELECT 1 FROM activity WHERE incident_id = ?1)",
     [ST_INC_DELETE] = "DELETE FROM incidents WHERE seq = ?1",
+    [ST_DOC_PUT] = "INSERT INTO incident_docs(seq, json) VALUES(?1, ?2)"
+                   " ON CONFLICT(seq) DO UPDATE SET json = excluded.json",
+    [ST_DOC_DELETE] = "DELETE FROM incident_docs WHERE seq = ?1",
     [ST_MEM_LIST] = "SELECT a.id, m.alert_seq, m.role FROM incident_members m JOIN alerts a"
                     " ON a.seq = m.alert_seq WHERE m.incident_id = ?1",
     [ST_MEM_INSERT] =
@@ -153,7 +156,11 @@ static const char *const migrations[] = {
     "DROP TABLE incident_entities;"
     "DROP TABLE entities;"
     /* By hash within blocks of 4096 incidents: what a batch adds lands in the last blocks. */
-    "CREATE INDEX incident_keys_hash ON incident_keys(incident_id >> 12, key_hash);",
+    "CREATE INDEX incident_keys_hash ON incident_keys(incident_id >> 12, key_hash);"
+    /* Documents apart: a change of status, version or final flag leaves them be. */
+    "CREATE TABLE incident_docs(seq INTEGER PRIMARY KEY, json TEXT NOT NULL);"
+    "INSERT INTO incident_docs SELECT seq, json FROM incidents;"
+    "ALTER TABLE incidents DROP COLUMN json;",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -891,9 +898,11 @@ static void put_time_or_null(struct corral_strbuf *out, sqlite3_stmt *st, int c)
 
 /* The columns put_incident() reads. */
 #define INC_COLS                                                                                   \
-    "i.json, i.status, i.assignee, i.version, i.final, i.created, i.updated, i.previous, i.next,"   \
+    "d.json, i.status, i.assignee, i.version, i.final, i.created, i.updated, i.previous, i.next,"   \
     " i.retracted"
 #define N_INC_COLS 10
+/* Incidents with their documents. */
+#define INC_FROM "incidents i JOIN incident_docs d ON d.seq = i.seq"
 
 /*
  * The stored incident JSON with the analyst's status in place of the
@@ -1025,7 +1034,7 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
         return CORRAL_ERR_BAD_VALUE;
     }
     char sql[4096];
-    int n = snprintf(sql, sizeof(sql), "SELECT " INC_COLS ", %s, i.id FROM incidents i WHERE "
+    int n = snprintf(sql, sizeof(sql), "SELECT " INC_COLS ", %s, i.id FROM " INC_FROM " WHERE "
                      SCOPE_SQL("i.scope"), col);
 #define ADD(...) n += snprintf(sql + n, sizeof(sql) - (size_t)n, __VA_ARGS__)
     if (status >= 0) ADD(" AND i.status = :status");
@@ -1038,7 +1047,7 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
             " (WITH RECURSIVE b(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM b"
             " WHERE x < (SELECT max(seq) >> 12 FROM incidents)) SELECT x FROM b)"
             " AND key_hash = :ehash)"
-            " AND EXISTS (SELECT 1 FROM json_each(i.json, '$.entities')"
+            " AND EXISTS (SELECT 1 FROM json_each(d.json, '$.entities')"
             " WHERE json_extract(value, '$.key') = :entity)");
     }
     if (q->from != CORRAL_TIME_NONE) ADD(" AND i.last >= :from");
@@ -1122,7 +1131,7 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
     *found = 0;
     sqlite3_stmt *st = NULL;
     corral_err err = CORRAL_ERR_IO;
-    if ((st = corral_store_prepare(s, "SELECT " INC_COLS " FROM incidents i WHERE i.id = :id AND "
+    if ((st = corral_store_prepare(s, "SELECT " INC_COLS " FROM " INC_FROM " WHERE i.id = :id AND "
                            SCOPE_SQL("i.scope"))) == NULL) {
         return CORRAL_ERR_IO;
     }

@@ -28,6 +28,8 @@ enum {
     ST_INC_RETRACTED,
     ST_INC_TOUCHED,
     ST_INC_DELETE,
+    ST_DOC_PUT,
+    ST_DOC_DELETE,
     ST_MEM_LIST,
     ST_MEM_INSERT,
     ST_MEM_ROLE,
