@@ -286,6 +286,21 @@ static corral_err run_member(corral_store *s, int which, int64_t seq, int64_t al
     return corral_store_step(st);
 }
 
+/* Run an insert of many rows for incident seq: the array being written in s->rows. */
+static corral_err insert_many(corral_store *s, int which, int64_t seq)
+{
+    corral_strbuf_putc(&s->rows, ']');
+    corral_err err = corral_strbuf_status(&s->rows);
+    if (err == CORRAL_OK) {
+        sqlite3_stmt *st = s->st[which];
+        sqlite3_bind_int64(st, 1, seq);
+        sqlite3_bind_text(st, 2, s->rows.data, (int)s->rows.len, SQLITE_STATIC);
+        err = corral_store_step(st);
+    }
+    corral_strbuf_clear(&s->rows);
+    return err;
+}
+
 static corral_err run_key(corral_store *s, int which, int64_t seq, int64_t key)
 {
     sqlite3_stmt *st = s->st[which];
@@ -350,25 +365,28 @@ static corral_err write_rows(corral_store *s, const char *id, int64_t seq,
     while (err == CORRAL_OK && (i < n || j < on)) {
         int c = i == n ? 1 : j == on ? -1 : strcmp(ids[i], old->members[j]);
         if (c < 0) {
+            /* Added members and keys go in one statement each (a JSON array of integers). */
             err = alert_seq(s, ids[i], &seqs[i]);
-            if (err == CORRAL_OK) {
-                err = run_member(s, ST_MEM_INSERT, seq, seqs[i], roles[i]);
-            }
+            corral_strbuf_putc(&s->rows, *changed & 1 ? ',' : '[');
+            corral_strbuf_json_int(&s->rows, seqs[i] * 256 + roles[i]);
             i++;
-            *changed = 1;
+            *changed |= 1;
         } else if (c > 0) {
             err = run_member(s, ST_MEM_DELETE, seq, old->seqs[j], 0);
             j++;
-            *changed = 1;
+            *changed |= 2;
         } else {
             seqs[i] = old->seqs[j];
             if (roles[i] != old->roles[j]) {
                 err = run_member(s, ST_MEM_ROLE, seq, seqs[i], roles[i]);
-                *changed = 1;
+                *changed |= 2;
             }
             i++;
             j++;
         }
+    }
+    if (err == CORRAL_OK && (*changed & 1)) {
+        err = insert_many(s, ST_MEM_INSERT, seq);
     }
     /* Entities as the set of their keys' hashes. */
     for (uint32_t e = 0; e < m; e++) {
@@ -384,17 +402,22 @@ static corral_err write_rows(corral_store *s, const char *id, int64_t seq,
     uint32_t om = old != NULL ? old->n_ents : 0;
     i = 0;
     j = 0;
+    int added = 0;
     while (err == CORRAL_OK && (i < k || j < om)) {
         if (j == om || (i < k && keys[i] < old->keys[j])) {
-            err = run_key(s, ST_ENT_INSERT, seq, keys[i++]);
-            *changed = 1;
+            corral_strbuf_putc(&s->rows, added++ > 0 ? ',' : '[');
+            corral_strbuf_json_int(&s->rows, keys[i++]);
         } else if (i == k || old->keys[j] < keys[i]) {
             err = run_key(s, ST_ENT_DELETE, seq, old->keys[j++]);
-            *changed = 1;
+            *changed |= 2;
         } else {
             i++;
             j++;
         }
+    }
+    if (err == CORRAL_OK && added > 0) {
+        *changed |= 1;
+        err = insert_many(s, ST_ENT_INSERT, seq);
     }
     if (err == CORRAL_OK && remember(s, id, seq, ids, seqs, roles, n, keys, k) == NULL) {
         err = CORRAL_ERR_NOMEM;

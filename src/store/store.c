@@ -52,14 +52,16 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DOC_DELETE] = "DELETE FROM incident_docs WHERE seq = ?1",
     [ST_MEM_LIST] = "SELECT a.id, m.alert_seq, m.role FROM incident_members m JOIN alerts a"
                     " ON a.seq = m.alert_seq WHERE m.incident_id = ?1",
-    [ST_MEM_INSERT] =
-        "INSERT INTO incident_members(incident_id, alert_seq, role) VALUES(?1, ?2, ?3)",
+    [ST_MEM_INSERT] = /* ?2: a JSON array of alert seq * 256 + role */
+        "INSERT INTO incident_members(incident_id, alert_seq, role)"
+        " SELECT ?1, value >> 8, value & 255 FROM json_each(?2)",
     [ST_MEM_ROLE] =
         "UPDATE incident_members SET role = ?3 WHERE incident_id = ?1 AND alert_seq = ?2",
     [ST_MEM_DELETE] = "DELETE FROM incident_members WHERE incident_id = ?1 AND alert_seq = ?2",
     [ST_MEM_DELETE_ALL] = "DELETE FROM incident_members WHERE incident_id = ?1",
     [ST_ENT_LIST] = "SELECT key_hash FROM incident_keys WHERE incident_id = ?1",
-    [ST_ENT_INSERT] = "INSERT INTO incident_keys(incident_id, key_hash) VALUES(?1, ?2)",
+    [ST_ENT_INSERT] = /* ?2: a JSON array of key hashes */
+        "INSERT INTO incident_keys(incident_id, key_hash) SELECT ?1, value FROM json_each(?2)",
     [ST_ENT_DELETE] = "DELETE FROM incident_keys WHERE incident_id = ?1 AND key_hash = ?2",
     [ST_ENT_DELETE_ALL] = "DELETE FROM incident_keys WHERE incident_id = ?1",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
@@ -254,6 +256,7 @@ corral_err corral_store_open(const char *path, corral_store **out, char *errbuf,
     }
     corral_strbuf_init(&s->blob);
     corral_strbuf_init(&s->json);
+    corral_strbuf_init(&s->rows);
     corral_err err = CORRAL_ERR_IO;
     int rc = sqlite3_open_v2(path, &s->db,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
@@ -343,6 +346,7 @@ void corral_store_free(corral_store *s)
     free(s->keys);
     corral_strbuf_release(&s->blob);
     corral_strbuf_release(&s->json);
+    corral_strbuf_release(&s->rows);
     corral_store_forget_written(s);
     corral_map_free(s->tx_seqs);
     corral_arena_free(s->tx_arena);

@@ -67,6 +67,7 @@ struct corral_store {
     corral_map *tx_seqs;
     corral_arena *tx_arena;
     struct corral_strbuf json; /* the document being written */
+    struct corral_strbuf rows; /* rows being added, as a JSON array (incidents.c) */
 };
 
 /* Run a prepared one-shot statement to completion, reset it and clear its bindings. */
