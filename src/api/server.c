@@ -225,7 +225,7 @@ void corral_server_opts_init(struct corral_server_opts *o)
     o->max_connections = 256;
     o->timeout_seconds = 30;
     o->readers = 8;
-    o->read_nice = 10;
+    o->read_nice = 19;
     o->lateness = CORRAL_DEFAULT_LATENESS;
 }
 

@@ -46,7 +46,7 @@ struct corral_server_opts {
     unsigned timeout_seconds;   /* idle connection timeout (default 30) */
     unsigned readers;           /* reader connections (default 8) */
     int read_nice;              /* request threads run at this nice value above ingest's
-                                   (default 10; 0: the same) */
+                                   (default 19; 0: the same) */
     corral_time lateness;       /* engine lateness (default 24h) */
     /* Borrowed, must outlive the server. */
     const struct corral_ruleset *rules;

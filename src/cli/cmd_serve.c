@@ -40,7 +40,7 @@ static const char help[] =
     "  --max-connections N       connections at once (default 256)\n"
     "  --timeout SECONDS         idle connection timeout (default 30)\n"
     "  --read-nice N             run request threads N nice levels below ingest\n"
-    "                            (default 10; 0: the same), so that back-to-back\n"
+    "                            (default 19; 0: the same), so that back-to-back\n"
     "                            reads take what CPU ingest leaves\n"
     "  --rules FILE              add rules as for `corral correlate` (repeatable)\n"
     "  --no-builtin-rules        only the --rules files\n"

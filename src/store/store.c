@@ -377,10 +377,19 @@ void corral_store_checkpoint(corral_store *s, pthread_mutex_t *write_lock)
         return;
     }
     /*
-     * Readers under continuous writes keep a passive checkpoint from ever resetting the WAL.
-     * RESTART, not TRUNCATE: the next commits overwrite the file's blocks instead of
-     * allocating (and zeroing) new ones; journal_size_limit keeps the file bounded.
+     * Start the WAL over from its beginning (RESTART, not TRUNCATE: the next commits overwrite
+     * the file's blocks instead of allocating and zeroing new ones; journal_size_limit keeps
+     * the file bounded). That needs a moment with no writer and no reader on the WAL: try
+     * without waiting, so that neither the writer nor a reader is held up; only past 256 MiB,
+     * wait for it, holding write_lock (when not NULL) so that the writer waits instead of
+     * failing.
      */
+    sqlite3_busy_timeout(s->db, 0);
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    sqlite3_busy_timeout(s->db, 10000);
+    if (rc == SQLITE_OK || log < 65536) {
+        return;
+    }
     if (write_lock != NULL) {
         pthread_mutex_lock(write_lock);
     }

@@ -65,7 +65,8 @@ void corral_store_set_autocheckpoint(corral_store *store, int pages);
 /*
  * Copy committed WAL pages into the database (PASSIVE, beside readers and the
  * writer). When the WAL has grown past 64 MiB, also start it over from its
- * beginning (the file keeps at most 128 MiB), holding write_lock (when not
+ * beginning (the file keeps at most 128 MiB) if no reader or writer is on it
+ * at that moment; past 256 MiB, wait for that, holding write_lock (when not
  * NULL) so that the writer waits instead of failing.
  */
 void corral_store_checkpoint(corral_store *store, pthread_mutex_t *write_lock);
