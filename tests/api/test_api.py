@@ -430,6 +430,27 @@ for touch in (True, False):
            'the incident the engine reports instead holds every member')
     s.remove()
 
+# ---- one large request (written in several chunks) = the same alerts in small requests ----
+gen = os.path.join(os.environ.get('CORRAL_BUILD_ROOT', os.path.dirname(os.path.abspath(corral))), 'bench', 'gen_alerts')
+if os.path.exists(gen):
+    big_body = subprocess.run([gen, '--count', '7000', '--attacks', '60', '--scopes', '4', '--span-days', '3',
+                               '--lifetime-days', '1', '--seed', '5',
+                               '--catalog', os.path.join(root, 'data', 'defender-alert-catalog.tsv')],
+                              capture_output=True, check=True).stdout
+    big_lines = [l for l in big_body.split(b'\n') if l.strip()]
+    states = []
+    for size in (len(big_lines), 300):
+        s, t = fresh()
+        for i in range(0, len(big_lines), size):
+            st, doc, _ = s.request('POST', '/api/v1/alerts', b'\n'.join(big_lines[i:i + size]), token=t, timeout=120)
+            assert st == 200, (st, str(doc)[:300])
+        states.append(sorted(json.dumps({k: v for k, v in i.items() if k not in ('createdTimeUtc', 'updatedTimeUtc')},
+                                        sort_keys=True) for i in incidents_of(s, t)))
+        s.remove()
+    tap.ok(states[0] == states[1] and len(states[0]) > 0,
+           'one request of %d alerts gives the incidents of the same alerts in requests of 300 (%d)' %
+           (len(big_lines), len(states[0])), '\n'.join(sorted(set(states[0]) ^ set(states[1])))[:2000])
+
 # ---- TLS ----
 import shutil  # noqa: E402
 import ssl  # noqa: E402
