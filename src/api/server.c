@@ -1837,9 +1837,11 @@ static enum MHD_Result authenticate(corral_server *s, struct MHD_Connection *c, 
 }
 
 /*
- * Run this connection thread read_nice below the ingest threads, once. Best
- * effort: a system that refuses leaves it as it is. The flag is the thread's
- * own (libmicrohttpd gives each connection a thread).
+ * Run this connection thread read_nice below the ingest threads, once, at its
+ * first request that is not posting alerts (from then on it also receives
+ * posted alerts at that priority). Best effort: a system that refuses leaves
+ * it as it is. The flag is the thread's own (libmicrohttpd gives each
+ * connection a thread).
  */
 static void lower_priority(const corral_server *s)
 {
@@ -1923,7 +1925,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
         return send_error(s, c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
     }
     int is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    lower_priority(s);
+    if (r->route != R_ALERTS || is_get) {
+        lower_priority(s); /* a connection that only posts alerts keeps receiving them at speed */
+    }
     switch (r->route) {
     case R_HEALTHZ: {
         struct corral_strbuf b;
