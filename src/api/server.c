@@ -1160,7 +1160,9 @@ static void hand_over(corral_server *s, struct batch *b, size_t a0, size_t a1)
         if (pend == NULL) {
             b->err = CORRAL_ERR_NOMEM;
         } else {
-            memcpy(pend, b->pend, b->n_pend * sizeof(*pend));
+            if (b->n_pend > 0) {
+                memcpy(pend, b->pend, b->n_pend * sizeof(*pend));
+            }
         }
     }
     pthread_mutex_lock(&s->pipe_lock);
@@ -1485,7 +1487,9 @@ static enum MHD_Result post_alerts(corral_server *s, struct MHD_Connection *c, s
     atomic_fetch_add(&s->alerts_suppressed, b.suppressed);
     atomic_fetch_add(&s->alerts_updated, b.updated);
     /* Errors in record order: decoding found some, the engine stage the conflicts. */
-    qsort(b.errs, b.n_errs, sizeof(*b.errs), berror_cmp);
+    if (b.n_errs > 1) {
+        qsort(b.errs, b.n_errs, sizeof(*b.errs), berror_cmp);
+    }
     struct corral_strbuf out;
     corral_strbuf_init(&out);
     corral_strbuf_printf(&out, "{\"accepted\":%llu,\"rejected\":%llu,\"errors\":[",

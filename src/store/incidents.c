@@ -154,9 +154,13 @@ static struct written *remember(corral_store *s, const char *id, int64_t seq,
         w->members[i] = p;
         p += len + 1;
     }
-    memcpy(w->seqs, seqs, n * sizeof(int64_t));
-    memcpy(w->keys, keys, m * sizeof(int64_t));
-    memcpy(w->roles, roles, n);
+    if (n > 0) {
+        memcpy(w->seqs, seqs, n * sizeof(int64_t));
+        memcpy(w->roles, roles, n);
+    }
+    if (m > 0) {
+        memcpy(w->keys, keys, m * sizeof(int64_t));
+    }
     if (s->written == NULL && (s->written = corral_map_new()) == NULL) {
         free(w);
         return NULL;
@@ -253,13 +257,17 @@ static corral_err written_of(corral_store *s, const char *id, int64_t seq, struc
         }
     }
     if (err == CORRAL_OK) {
-        qsort_r(rows, n, sizeof(*rows), cmp_member_row, text.data);
+        if (n > 1) {
+            qsort_r(rows, n, sizeof(*rows), cmp_member_row, text.data);
+        }
         for (size_t i = 0; i < n; i++) {
             ids[i] = text.data + rows[i].off;
             seqs[i] = rows[i].seq;
             roles[i] = rows[i].role;
         }
-        qsort(keys, m, sizeof(*keys), cmp_i64);
+        if (m > 1) {
+            qsort(keys, m, sizeof(*keys), cmp_i64);
+        }
         *out = remember(s, id, seq, ids, seqs, roles, (uint32_t)n, keys, (uint32_t)m);
         if (*out == NULL) {
             err = CORRAL_ERR_NOMEM;

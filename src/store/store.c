@@ -826,7 +826,8 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
     /* Sessions with an alert from open_from on may still be open (engine.h: the watermark). */
     corral_time window = w->window > 0 ? w->window : 0;
     corral_time open_from = newest - (w->lateness > 0 ? w->lateness : 0) - window;
-    corral_time floor = w->max_span > 0 ? open_from - 2 * w->max_span : CORRAL_TIME_NONE;
+    /* With a span bound S: no session that straddles a cut 2S before can hold an incident back. */
+    corral_time floor = w->max_span > 0 ? open_from - 2 * w->max_span - 1 : CORRAL_TIME_NONE;
     if ((st = corral_store_prepare(s, "SELECT start, scope, ents FROM alerts WHERE suppressed = 0"
                            " ORDER BY start DESC")) == NULL) {
         return CORRAL_ERR_IO;

@@ -182,8 +182,8 @@ struct corral_replay_window {
  * cut then moves back past every alert that shares an entity (same scope,
  * type and key) within the window with one after it, until a whole window
  * passes with none, so that no session, machine component or incident
- * straddles it. With max_span set, no cut earlier than newest - lateness -
- * window - 2 max_span is needed. *scanned: alerts read to decide.
+ * straddles it. With max_span set, no cut earlier than just before newest -
+ * lateness - window - 2 max_span is needed. *scanned: alerts read to decide.
  */
 corral_err corral_store_replay_start(corral_store *store, const struct corral_replay_window *w,
                                      corral_time *from, uint64_t *scanned);
