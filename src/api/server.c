@@ -525,22 +525,31 @@ static corral_err rebuild_engine(corral_server *s, char *errbuf, size_t errlen)
                                      .max_span = engine_max_span(&eo)};
     corral_time from = CORRAL_TIME_NONE;
     uint64_t scanned = 0, n = 0;
+    struct timespec t0, t1, t2;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     corral_err err = corral_store_replay_start(s->writer, &w, &from, &scanned);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (err == CORRAL_OK) {
         err = corral_store_replay(s->writer, from, replay_one, s, &n);
     }
+    clock_gettime(CLOCK_MONOTONIC, &t2);
     if (err != CORRAL_OK) {
         snprintf(errbuf, errlen, "cannot replay the stored alerts: %s (%s)", corral_strerror(err),
                  corral_store_errmsg(s->writer));
         return err;
     }
     if (!s->opts.quiet) {
-        char t[CORRAL_TIME_TEXT] = "the first";
+        char t[CORRAL_TIME_TEXT] = "the first one";
         if (from != CORRAL_TIME_NONE) {
             corral_time_format(from, t);
         }
-        fprintf(stderr, "corral serve: engine rebuilt from %llu stored alerts (starting at %s)\n",
-                (unsigned long long)n, t);
+        fprintf(stderr,
+                "corral serve: engine rebuilt from %llu stored alerts, from %s on (chosen in %.2f s"
+                " reading %llu; replayed in %.2f s)\n",
+                (unsigned long long)n, t,
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+                (unsigned long long)scanned,
+                (double)(t2.tv_sec - t1.tv_sec) + (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
     }
     return CORRAL_OK;
 }

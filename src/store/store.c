@@ -798,10 +798,15 @@ corral_err corral_store_replay(corral_store *s, corral_time from,
 }
 
 /* An entity seen by the replay-start sweep: the earliest start of an alert naming it so far. */
+/*
+ * An entity seen by the replay-start sweep, by a 64-bit hash of (scope, type,
+ * key): the earliest start of an alert naming it so far. Two entities that
+ * share a hash only tie alerts that are not tied, which moves the start
+ * earlier, never later: the replay is still whole, only longer.
+ */
 struct seen_entity {
+    uint64_t hash; /* the map's key */
     corral_time start;
-    size_t len;
-    char key[]; /* scope \x1f type \x1f key */
 };
 
 corral_err corral_store_replay_start(corral_store *s, const struct corral_replay_window *w,
@@ -836,7 +841,6 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
     corral_arena *arena = corral_arena_new();
     corral_err err = seen != NULL && arena != NULL ? CORRAL_OK : CORRAL_ERR_NOMEM;
     corral_time cut = open_from; /* everything from here on is replayed */
-    char stackkey[512];
     while (err == CORRAL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
         corral_time t = sqlite3_column_int64(st, 0);
         if (t < cut - window || (floor != CORRAL_TIME_NONE && cut <= floor)) {
@@ -844,42 +848,33 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
         }
         (*scanned)++;
         const char *scope = corral_store_col_text(st, 1);
-        size_t slen = strlen(scope);
-        uint32_t n = 0;
-        err = corral_store_parse_ents(s, sqlite3_column_blob(st, 2),
-                                      (size_t)sqlite3_column_bytes(st, 2), &n);
+        uint64_t scope_hash = corral_hash(scope, strlen(scope), 0x9e3779b97f4a7c15ULL);
+        const unsigned char *b = sqlite3_column_blob(st, 2);
+        size_t n = (size_t)sqlite3_column_bytes(st, 2);
         int tied = t >= open_from;
-        for (uint32_t i = 0; err == CORRAL_OK && i < n; i++) {
-            const struct corral_entity *e = &s->ents[i];
-            size_t klen = slen + 3 + e->len;
-            char *k = klen <= sizeof(stackkey) ? stackkey : malloc(klen);
-            if (k == NULL) {
-                err = CORRAL_ERR_NOMEM;
+        /* The entity blob as insert_alert wrote it: (u8 type, u32le length, key)... */
+        for (size_t p = 0; err == CORRAL_OK && p + 5 <= n;) {
+            uint32_t len = (uint32_t)b[p + 1] | (uint32_t)b[p + 2] << 8 |
+                           (uint32_t)b[p + 3] << 16 | (uint32_t)b[p + 4] << 24;
+            if (len > n - p - 5) {
+                err = CORRAL_ERR_DATA;
                 break;
             }
-            memcpy(k, scope, slen);
-            k[slen] = '\x1f';
-            k[slen + 1] = (char)('a' + e->type);
-            k[slen + 2] = '\x1f';
-            memcpy(k + slen + 3, e->key, e->len);
-            struct seen_entity *se = corral_map_get(seen, k, klen);
+            uint64_t h = corral_hash(b + p + 5, len, scope_hash ^ ((uint64_t)b[p] << 56));
+            p += 5 + (size_t)len;
+            struct seen_entity *se = corral_map_get(seen, &h, sizeof(h));
             if (se != NULL) {
                 tied |= se->start - t <= window;
                 se->start = t; /* rows come newest first: t is the earliest so far */
-            } else {
-                se = corral_arena_alloc(arena, sizeof(*se) + klen);
-                if (se == NULL) {
-                    err = CORRAL_ERR_NOMEM;
-                } else {
-                    se->start = t;
-                    se->len = klen;
-                    memcpy(se->key, k, klen);
-                    err = corral_map_put(seen, se->key, klen, se);
-                }
+                continue;
             }
-            if (k != stackkey) {
-                free(k);
+            if ((se = corral_arena_alloc(arena, sizeof(*se))) == NULL) {
+                err = CORRAL_ERR_NOMEM;
+                break;
             }
+            se->hash = h;
+            se->start = t;
+            err = corral_map_put(seen, &se->hash, sizeof(se->hash), se);
         }
         if (tied && t < cut) {
             cut = t;
