@@ -124,7 +124,8 @@ struct corral_server {
     int free_readers[MAX_READERS];
     unsigned n_free, n_readers;
     /* Metrics. */
-    atomic_ullong alerts_in, alerts_rejected, alerts_suppressed, alerts_updated, requests, errors_4xx, errors_5xx;
+    atomic_ullong alerts_in, alerts_rejected, alerts_suppressed, alerts_updated, requests,
+        errors_4xx, errors_5xx;
     atomic_ullong lat_buckets[N_BUCKETS + 1];
     atomic_ullong lat_sum_us;
 };
@@ -601,7 +602,8 @@ static enum MHD_Result send_buf(corral_server *s, struct MHD_Connection *c, stru
     if (r != NULL) {
         struct timespec t1;
         clock_gettime(CLOCK_MONOTONIC, &t1);
-        double secs = (double)(t1.tv_sec - r->t0.tv_sec) + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
+        double secs =
+            (double)(t1.tv_sec - r->t0.tv_sec) + (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
         int b = 0;
         while (b < N_BUCKETS && secs > bucket_le[b]) {
             b++;
@@ -1175,7 +1177,8 @@ static void hand_over(corral_server *s, struct batch *b, size_t a0, size_t a1)
         }
     }
     pthread_mutex_lock(&s->pipe_lock);
-    if (b->err == CORRAL_OK && grow(&b->chunks, &b->cap_chunks, b->n_chunks, sizeof(*b->chunks)) != 0) {
+    if (b->err == CORRAL_OK &&
+        grow(&b->chunks, &b->cap_chunks, b->n_chunks, sizeof(*b->chunks)) != 0) {
         b->err = CORRAL_ERR_NOMEM;
     }
     if (b->err == CORRAL_OK) {
@@ -1474,8 +1477,9 @@ static corral_err run_job(corral_server *s, struct job *j)
 static enum MHD_Result post_alerts(corral_server *s, struct MHD_Connection *c, struct request *r)
 {
     if (r->body.len == 0) {
-        return send_error(s, c, r, MHD_HTTP_BAD_REQUEST,
-                          "empty body: send alerts as JSON (NDJSON, an array, a REST list or one object)");
+        return send_error(
+            s, c, r, MHD_HTTP_BAD_REQUEST,
+            "empty body: send alerts as JSON (NDJSON, an array, a REST list or one object)");
     }
     struct batch b;
     struct job job = {.r = r, .b = &b};
@@ -1488,8 +1492,9 @@ static enum MHD_Result post_alerts(corral_server *s, struct MHD_Connection *c, s
         batch_release(&b);
         fprintf(stderr, "corral serve: ingest failed, nothing of the request kept: %s%s%s\n",
                 corral_strerror(e), errbuf[0] ? ": " : "", errbuf);
-        return send_error(s, c, r, MHD_HTTP_SERVICE_UNAVAILABLE,
-                          "the alerts could not be stored; nothing of this request was kept; retry");
+        return send_error(
+            s, c, r, MHD_HTTP_SERVICE_UNAVAILABLE,
+            "the alerts could not be stored; nothing of this request was kept; retry");
     }
     atomic_fetch_add(&s->alerts_in, b.accepted);
     atomic_fetch_add(&s->alerts_rejected, b.n_errs);
@@ -1627,7 +1632,8 @@ static enum MHD_Result patch_incident(corral_server *s, struct MHD_Connection *c
         corral_err e = corral_store_patch_incident(s->writer, &sc, r->id, &p, wall_ticks(), &found);
         pthread_mutex_unlock(&s->store_lock);
         if (e != CORRAL_OK) {
-            ret = send_error(s, c, r, MHD_HTTP_SERVICE_UNAVAILABLE, "the change could not be stored");
+            ret =
+                send_error(s, c, r, MHD_HTTP_SERVICE_UNAVAILABLE, "the change could not be stored");
         } else if (!found) {
             ret = send_error(s, c, r, MHD_HTTP_NOT_FOUND, "no such incident");
         } else {
@@ -1703,17 +1709,22 @@ static enum MHD_Result suppressions(corral_server *s, struct MHD_Connection *c, 
     } else if (doc.nodes[0].type != CORRAL_JSON_OBJECT) {
         bad = "the body must be a JSON object";
     } else {
-        uint32_t n_scope = corral_json_get(&doc, 0, "scope"), n_type = corral_json_get(&doc, 0, "alerttype"),
-                 n_ent = corral_json_get(&doc, 0, "entities"), n_reason = corral_json_get(&doc, 0, "reason"),
+        uint32_t n_scope = corral_json_get(&doc, 0, "scope"),
+                 n_type = corral_json_get(&doc, 0, "alerttype"),
+                 n_ent = corral_json_get(&doc, 0, "entities"),
+                 n_reason = corral_json_get(&doc, 0, "reason"),
                  n_exp = corral_json_get(&doc, 0, "expires");
-        unsigned known = (n_scope != 0) + (n_type != 0) + (n_ent != 0) + (n_reason != 0) + (n_exp != 0);
+        unsigned known =
+            (n_scope != 0) + (n_type != 0) + (n_ent != 0) + (n_reason != 0) + (n_exp != 0);
         if (known != doc.nodes[0].len) {
             bad = "unknown field: the fields are scope, alertType, entities, reason and expires";
-        } else if (n_scope == 0 || node_str(&doc.nodes[n_scope], scope, sizeof(scope)) != 0 || !scope[0]) {
+        } else if (n_scope == 0 || node_str(&doc.nodes[n_scope], scope, sizeof(scope)) != 0 ||
+                   !scope[0]) {
             bad = "scope: the tenant or subscription the rule applies to ('*' for all)";
         } else if (strcmp(scope, "*") == 0 ? !r->who.all_scopes : !scope_allowed(&r->who, scope)) {
             bad = "scope: this token may only make rules for its own scopes";
-        } else if (n_type == 0 || node_str(&doc.nodes[n_type], type, sizeof(type)) != 0 || !type[0]) {
+        } else if (n_type == 0 || node_str(&doc.nodes[n_type], type, sizeof(type)) != 0 ||
+                   !type[0]) {
             bad = "alertType: an alert type, or '*' for any";
         } else if (n_reason == 0 || node_str(&doc.nodes[n_reason], reason, sizeof(reason)) != 0 ||
                    !reason[0]) {
@@ -1767,40 +1778,43 @@ static enum MHD_Result metrics(corral_server *s, struct MHD_Connection *c, struc
 {
     struct corral_strbuf out;
     corral_strbuf_init(&out);
-    corral_strbuf_printf(&out,
-                         "# HELP corral_alerts_in_total Alerts accepted through the API.\n"
-                         "# TYPE corral_alerts_in_total counter\ncorral_alerts_in_total %llu\n"
-                         "# HELP corral_alerts_rejected_total Records rejected.\n"
-                         "# TYPE corral_alerts_rejected_total counter\ncorral_alerts_rejected_total %llu\n"
-                         "# HELP corral_alerts_updated_total Alerts sent again (status updated).\n"
-                         "# TYPE corral_alerts_updated_total counter\ncorral_alerts_updated_total %llu\n"
-                         "# HELP corral_alerts_suppressed_total Alerts dismissed by a suppression rule.\n"
-                         "# TYPE corral_alerts_suppressed_total counter\ncorral_alerts_suppressed_total %llu\n"
-                         "# HELP corral_http_requests_total Requests answered.\n"
-                         "# TYPE corral_http_requests_total counter\ncorral_http_requests_total %llu\n"
-                         "# HELP corral_http_errors_total Requests answered with an error.\n"
-                         "# TYPE corral_http_errors_total counter\n"
-                         "corral_http_errors_total{class=\"4xx\"} %llu\n"
-                         "corral_http_errors_total{class=\"5xx\"} %llu\n",
-                         (unsigned long long)atomic_load(&s->alerts_in),
-                         (unsigned long long)atomic_load(&s->alerts_rejected),
-                         (unsigned long long)atomic_load(&s->alerts_updated),
-                         (unsigned long long)atomic_load(&s->alerts_suppressed),
-                         (unsigned long long)atomic_load(&s->requests),
-                         (unsigned long long)atomic_load(&s->errors_4xx),
-                         (unsigned long long)atomic_load(&s->errors_5xx));
+    corral_strbuf_printf(
+        &out,
+        "# HELP corral_alerts_in_total Alerts accepted through the API.\n"
+        "# TYPE corral_alerts_in_total counter\ncorral_alerts_in_total %llu\n"
+        "# HELP corral_alerts_rejected_total Records rejected.\n"
+        "# TYPE corral_alerts_rejected_total counter\ncorral_alerts_rejected_total %llu\n"
+        "# HELP corral_alerts_updated_total Alerts sent again (status updated).\n"
+        "# TYPE corral_alerts_updated_total counter\ncorral_alerts_updated_total %llu\n"
+        "# HELP corral_alerts_suppressed_total Alerts dismissed by a suppression rule.\n"
+        "# TYPE corral_alerts_suppressed_total counter\ncorral_alerts_suppressed_total %llu\n"
+        "# HELP corral_http_requests_total Requests answered.\n"
+        "# TYPE corral_http_requests_total counter\ncorral_http_requests_total %llu\n"
+        "# HELP corral_http_errors_total Requests answered with an error.\n"
+        "# TYPE corral_http_errors_total counter\n"
+        "corral_http_errors_total{class=\"4xx\"} %llu\n"
+        "corral_http_errors_total{class=\"5xx\"} %llu\n",
+        (unsigned long long)atomic_load(&s->alerts_in),
+        (unsigned long long)atomic_load(&s->alerts_rejected),
+        (unsigned long long)atomic_load(&s->alerts_updated),
+        (unsigned long long)atomic_load(&s->alerts_suppressed),
+        (unsigned long long)atomic_load(&s->requests),
+        (unsigned long long)atomic_load(&s->errors_4xx),
+        (unsigned long long)atomic_load(&s->errors_5xx));
     corral_strbuf_puts(&out, "# HELP corral_http_request_duration_seconds Request latency.\n"
                              "# TYPE corral_http_request_duration_seconds histogram\n");
     unsigned long long cum = 0;
     for (int b = 0; b <= N_BUCKETS; b++) {
         cum += atomic_load(&s->lat_buckets[b]);
         if (b < N_BUCKETS) {
-            corral_strbuf_printf(&out, "corral_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+            corral_strbuf_printf(&out,
+                                 "corral_http_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
                                  bucket_le[b], cum);
         } else {
-            corral_strbuf_printf(&out, "corral_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
-                                       "corral_http_request_duration_seconds_sum %.6f\n"
-                                       "corral_http_request_duration_seconds_count %llu\n",
+            corral_strbuf_printf(&out,
+                                 "corral_http_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n"
+                                 "corral_http_request_duration_seconds_sum %.6f\n"
+                                 "corral_http_request_duration_seconds_count %llu\n",
                                  cum, (double)atomic_load(&s->lat_sum_us) / 1e6, cum);
         }
     }
@@ -1825,7 +1839,8 @@ static enum MHD_Result authenticate(corral_server *s, struct MHD_Connection *c, 
     }
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0) {
-        send_error(s, c, r, MHD_HTTP_UNAUTHORIZED, "an Authorization: Bearer TOKEN header is required");
+        send_error(s, c, r, MHD_HTTP_UNAUTHORIZED,
+                   "an Authorization: Bearer TOKEN header is required");
         return MHD_NO;
     }
     int ok = 0;

@@ -258,8 +258,8 @@ corral_err corral_store_open(const char *path, corral_store **out, char *errbuf,
     corral_strbuf_init(&s->json);
     corral_strbuf_init(&s->rows);
     corral_err err = CORRAL_ERR_IO;
-    int rc = sqlite3_open_v2(path, &s->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(errbuf, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
@@ -679,7 +679,7 @@ const char *corral_store_col_text(sqlite3_stmt *st, int i)
     return t != NULL ? t : "";
 }
 
-/* Rebuild the alert of the current row (columns ALERT_COLS from col0); valid until the next step. */
+/* Rebuild the alert of the current row (ALERT_COLS from column c), valid until the next step. */
 static corral_err rebuild_alert(corral_store *s, sqlite3_stmt *st, int c, struct corral_alert *a)
 {
     memset(a, 0, sizeof(*a));
@@ -815,7 +815,8 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
     *from = CORRAL_TIME_NONE;
     *scanned = 0;
     sqlite3_stmt *st = NULL;
-    if ((st = corral_store_prepare(s, "SELECT max(start) FROM alerts WHERE suppressed = 0")) == NULL) {
+    if ((st = corral_store_prepare(s, "SELECT max(start) FROM alerts WHERE suppressed = 0")) ==
+        NULL) {
         return CORRAL_ERR_IO;
     }
     int rc = sqlite3_step(st);
@@ -907,7 +908,7 @@ static void put_time_or_null(struct corral_strbuf *out, sqlite3_stmt *st, int c)
 
 /* The columns put_incident() reads. */
 #define INC_COLS                                                                                   \
-    "d.json, i.status, i.assignee, i.version, i.final, i.created, i.updated, i.previous, i.next,"   \
+    "d.json, i.status, i.assignee, i.version, i.final, i.created, i.updated, i.previous, i.next,"  \
     " i.retracted"
 #define N_INC_COLS 10
 /* Incidents with their documents. */
@@ -1070,7 +1071,8 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
-#define BIND_T(name, v) sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, name), v, -1, SQLITE_STATIC)
+#define BIND_T(name, v)                                                                            \
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, name), v, -1, SQLITE_STATIC)
 #define BIND_I(name, v) sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, name), v)
     if (status >= 0) BIND_I(":status", status);
     if (q->kind != NULL) BIND_T(":kind", q->kind);
@@ -1202,9 +1204,9 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
                 continue;
             }
             const char *v = corral_store_col_text(st, k + 1);
-            corral_strbuf_json_key(out, &first,
-                                   k == 3 && strcmp(corral_store_col_text(st, 2), "comment") == 0 ? "text"
-                                                                                     : keys[k]);
+            corral_strbuf_json_key(
+                out, &first,
+                k == 3 && strcmp(corral_store_col_text(st, 2), "comment") == 0 ? "text" : keys[k]);
             corral_strbuf_json_str(out, v, strlen(v));
         }
         corral_strbuf_putc(out, '}');
@@ -1326,9 +1328,10 @@ corral_err corral_store_get_alert(corral_store *s, const struct corral_scopes *s
     out->len--;
     corral_strbuf_puts(out, ",\"incidents\":[");
     /* The incidents share the alert's scope, so no other scope's id can show here. */
-    if ((st = corral_store_prepare(s, "SELECT i.id FROM incident_members m JOIN incidents i ON i.seq ="
-                           " m.incident_id WHERE m.alert_seq = (SELECT seq FROM alerts WHERE id = ?1)"
-                           " ORDER BY i.id")) == NULL) {
+    if ((st = corral_store_prepare(
+             s, "SELECT i.id FROM incident_members m JOIN incidents i ON i.seq ="
+                " m.incident_id WHERE m.alert_seq = (SELECT seq FROM alerts WHERE id = ?1)"
+                " ORDER BY i.id")) == NULL) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -1354,8 +1357,9 @@ static corral_err log_activity(corral_store *s, const char *id, corral_time now,
                                const char *action, const char *old, const char *new_)
 {
     sqlite3_stmt *st = NULL;
-    if ((st = corral_store_prepare(s, "INSERT INTO activity(incident_id, at, actor, action, old, new)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) == NULL) {
+    if ((st = corral_store_prepare(s,
+                                   "INSERT INTO activity(incident_id, at, actor, action, old, new)"
+                                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) == NULL) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -1405,8 +1409,9 @@ corral_err corral_store_patch_incident(corral_store *s, const struct corral_scop
     sqlite3_stmt *st = NULL;
     char old_assignee[512] = "";
     int old_status = 0;
-    if ((st = corral_store_prepare(s, "SELECT i.status, i.assignee FROM incidents i WHERE i.id = :id"
-                           " AND " SCOPE_SQL("i.scope"))) == NULL) {
+    if ((st =
+             corral_store_prepare(s, "SELECT i.status, i.assignee FROM incidents i WHERE i.id = :id"
+                                     " AND " SCOPE_SQL("i.scope"))) == NULL) {
         err = CORRAL_ERR_IO;
         goto fail;
     }
@@ -1435,9 +1440,11 @@ corral_err corral_store_patch_incident(corral_store *s, const struct corral_scop
         }
     }
     if (p->status == CORRAL_STATUS_DISMISSED && p->dismiss_alerts) {
-        err = run1(s, "UPDATE alerts SET status = ?2 WHERE seq IN (SELECT alert_seq FROM"
-                      " incident_members WHERE incident_id = (SELECT seq FROM incidents WHERE id = ?1))",
-                   id, CORRAL_STATUS_DISMISSED, NULL, NULL);
+        err =
+            run1(s,
+                 "UPDATE alerts SET status = ?2 WHERE seq IN (SELECT alert_seq FROM"
+                 " incident_members WHERE incident_id = (SELECT seq FROM incidents WHERE id = ?1))",
+                 id, CORRAL_STATUS_DISMISSED, NULL, NULL);
         if (err == CORRAL_OK) {
             char n[32];
             snprintf(n, sizeof(n), "%d", sqlite3_changes(s->db));
@@ -1475,7 +1482,8 @@ fail:
 corral_err corral_store_metrics(corral_store *s, struct corral_strbuf *out)
 {
     sqlite3_stmt *st = NULL;
-    if ((st = corral_store_prepare(s, "SELECT kind, count(*) FROM incidents GROUP BY kind ORDER BY kind")) == NULL) {
+    if ((st = corral_store_prepare(
+             s, "SELECT kind, count(*) FROM incidents GROUP BY kind ORDER BY kind")) == NULL) {
         return CORRAL_ERR_IO;
     }
     corral_strbuf_puts(out, "# HELP corral_incidents Incidents in the store, by kind.\n"
@@ -1505,8 +1513,9 @@ corral_err corral_store_add_suppression(corral_store *s, const char *scope, cons
                                         corral_time expires, corral_time now, int64_t *id)
 {
     sqlite3_stmt *st = NULL;
-    if ((st = corral_store_prepare(s, "INSERT INTO suppression_rules(alert_type, conditions, reason,"
-                           " expires, created, scopes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) == NULL) {
+    if ((st = corral_store_prepare(
+             s, "INSERT INTO suppression_rules(alert_type, conditions, reason,"
+                " expires, created, scopes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_text(st, 1, alert_type);
@@ -1595,8 +1604,8 @@ corral_err corral_store_each_suppression(corral_store *s,
     int rc;
     corral_err err = CORRAL_OK;
     while (err == CORRAL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        err = fn(ctx, sqlite3_column_int64(st, 0), corral_store_col_text(st, 1), corral_store_col_text(st, 2),
-                 corral_store_col_text(st, 3),
+        err = fn(ctx, sqlite3_column_int64(st, 0), corral_store_col_text(st, 1),
+                 corral_store_col_text(st, 2), corral_store_col_text(st, 3),
                  sqlite3_column_type(st, 4) == SQLITE_NULL ? CORRAL_TIME_NONE
                                                            : sqlite3_column_int64(st, 4));
     }

@@ -132,7 +132,8 @@ struct corral_incident_change {
     const struct corral_incident *inc; /* its last version; NULL: the engine retracted it */
     int final;                         /* its session closed: this is the incident */
     int high_if_any_high;              /* its rule: High when any member is High, else Medium */
-    /* corral_incident_json(inc), when the caller made it already (off the writer's path), or NULL */
+    /* corral_incident_json(inc), when the caller made it already (off the writer's path), or NULL
+     */
     const char *json;
     size_t json_len;
 };
@@ -207,7 +208,7 @@ struct corral_incident_query {
     const char *scope;    /* or NULL (still within the caller's scopes) */
     const char *entity;   /* an entity key of the incident (any type), or NULL */
     corral_time from, to; /* activity overlaps [from, to]; CORRAL_TIME_NONE = open */
-    const char *sort;     /* firstActivity (default), lastActivity, severity; '-' prefix: descending */
+    const char *sort; /* firstActivity (default), lastActivity, severity; '-' prefix: descending */
     const char *cursor;   /* from a previous page's "next", or NULL */
     unsigned limit;       /* 1..1000 */
 };
@@ -270,7 +271,8 @@ corral_err corral_store_add_suppression(corral_store *store, const char *scope,
                                         const char *alert_type, const char *conditions_json,
                                         const char *reason, corral_time expires, corral_time now,
                                         int64_t *id);
-/* {"rules":[...]}: the rules whose scope is within scopes ("*" rules for all-scope callers only). */
+/* {"rules":[...]}: the rules whose scope is within scopes ("*" rules for all-scope callers only).
+ */
 corral_err corral_store_list_suppressions(corral_store *store, const struct corral_scopes *scopes,
                                           struct corral_strbuf *out);
 /* *found = 0 when no rule id is within scopes. */
