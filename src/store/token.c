@@ -207,8 +207,8 @@ corral_err corral_token_list(corral_store *store, struct corral_strbuf *out)
 {
     sqlite3 *db = corral_store_db(store);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT id, role, scopes, created, revoked FROM tokens ORDER BY created,"
-                           " id", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT id, role, scopes, created, revoked FROM tokens"
+                           " ORDER BY created, id", -1, &st, NULL) != SQLITE_OK) {
         return CORRAL_ERR_IO;
     }
     int rc;
