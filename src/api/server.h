@@ -6,9 +6,10 @@
  * (stream mode); the incidents the engine creates, grows, finalizes or
  * retracts are written to the store in the same transaction as the alerts
  * that caused them, and the request is answered only after that transaction
- * is durably committed. On start the engine is rebuilt by replaying every
- * stored alert in arrival order, so that after a crash the incidents are
- * those of a run without it.
+ * is durably committed. On start the engine is rebuilt by replaying, in
+ * arrival order, the stored alerts that may still be in an open session
+ * (corral_store_replay_start), so that after a crash the incidents are those
+ * of a run without it.
  *
  * Threads: libmicrohttpd runs one thread per connection; posted alerts are
  * handed to a few ingest threads, which run at normal priority while the

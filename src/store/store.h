@@ -19,7 +19,9 @@
  * never duplicates it. Incidents are kept as the engine last emitted them
  * (their JSON, docs/output.md) plus the columns the API filters and sorts
  * on; the status and assignee analysts set are kept apart and survive the
- * engine's later updates.
+ * engine's later updates, except that an incident an analyst closed does not
+ * change again: what the engine adds to it goes to a successor
+ * (corral_store_apply_incident, incidents.c).
  *
  * Scope isolation is enforced here, in every query that reads or changes
  * alerts or incidents: each takes a struct corral_scopes, and an alert or
