@@ -329,28 +329,32 @@ static const char *adup(corral_arena *ar, const char *text)
     return text != NULL ? corral_arena_strndup(ar, text, strlen(text)) : NULL;
 }
 
-/* Room for element n of *v (capacity *cap, elements of size bytes); -1 when out of memory. */
-static int grow(void *v, size_t *cap, size_t n, size_t size)
+/*
+ * Array p (capacity *cap, elements of size bytes) with room for element n:
+ * moved or not. When out of memory, p as it was, and *failed set.
+ */
+static void *grow(void *p, size_t *cap, size_t n, size_t size, int *failed)
 {
-    void **pv = v;
     if (n < *cap) {
-        return 0;
+        return p;
     }
     size_t ncap = *cap ? *cap * 2 : 64;
-    void *nv = realloc(*pv, ncap * size);
-    if (nv == NULL) {
-        return -1;
+    void *np = realloc(p, ncap * size);
+    if (np == NULL) {
+        *failed = 1;
+        return p;
     }
-    *pv = nv;
     *cap = ncap;
-    return 0;
+    return np;
 }
 
 /* Note a problem with record index (line, when known); the reason is copied. */
 static void batch_error_at(struct batch *b, uint64_t index, size_t line, const char *reason)
 {
     const char *r = adup(b->arena, reason);
-    if (r == NULL || grow(&b->errs, &b->cap_errs, b->n_errs, sizeof(*b->errs)) != 0) {
+    int failed = 0;
+    b->errs = grow(b->errs, &b->cap_errs, b->n_errs, sizeof(*b->errs), &failed);
+    if (r == NULL || failed) {
         b->err = CORRAL_ERR_NOMEM;
         return;
     }
@@ -443,7 +447,9 @@ static void on_incident(void *ctx, const struct corral_incident *inc, enum corra
     struct pend *p = corral_map_get(b->pend_ids, inc->id, idlen);
     if (p == NULL || p->chunk != b->n_chunks) {
         p = corral_arena_alloc(b->arena, sizeof(*p));
-        if (p == NULL || grow(&b->pend, &b->cap_pend, b->n_pend, sizeof(*b->pend)) != 0) {
+        int failed = 0;
+        b->pend = grow(b->pend, &b->cap_pend, b->n_pend, sizeof(*b->pend), &failed);
+        if (p == NULL || failed) {
             b->err = CORRAL_ERR_NOMEM;
             return;
         }
@@ -1078,7 +1084,9 @@ static void on_alert(void *ctx, const struct corral_alert *alert, size_t line)
         batch_error_at(b, b->index++, line, "this token may not write alerts of that scope");
         return;
     }
-    if (grow(&b->alerts, &b->cap_alerts, b->n_alerts, sizeof(*b->alerts)) != 0) {
+    int failed = 0;
+    b->alerts = grow(b->alerts, &b->cap_alerts, b->n_alerts, sizeof(*b->alerts), &failed);
+    if (failed) {
         b->err = CORRAL_ERR_NOMEM;
         return;
     }
@@ -1177,8 +1185,11 @@ static void hand_over(corral_server *s, struct batch *b, size_t a0, size_t a1)
         }
     }
     pthread_mutex_lock(&s->pipe_lock);
-    if (b->err == CORRAL_OK &&
-        grow(&b->chunks, &b->cap_chunks, b->n_chunks, sizeof(*b->chunks)) != 0) {
+    int failed = 0;
+    if (b->err == CORRAL_OK) {
+        b->chunks = grow(b->chunks, &b->cap_chunks, b->n_chunks, sizeof(*b->chunks), &failed);
+    }
+    if (failed) {
         b->err = CORRAL_ERR_NOMEM;
     }
     if (b->err == CORRAL_OK) {
