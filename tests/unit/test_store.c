@@ -319,6 +319,15 @@ static corral_err on_replay(void *ctx, const struct corral_alert *a)
     return CORRAL_OK;
 }
 
+/* Replay the alerts from start time from on into got; the count. */
+static uint64_t replay_into(corral_store *s, corral_time from, struct replayed *got)
+{
+    memset(got, 0, sizeof(*got));
+    uint64_t count = 0;
+    assert_int_equal(corral_store_replay(s, from, on_replay, got, &count), CORRAL_OK);
+    return count;
+}
+
 static void test_replay_in_arrival_order_without_suppressed(void **state)
 {
     struct fixture *f = *state;
@@ -339,10 +348,7 @@ static void test_replay_in_arrival_order_without_suppressed(void **state)
     corral_store_rollback(f->s);
 
     struct replayed got;
-    memset(&got, 0, sizeof(got));
-    uint64_t count = 0;
-    assert_int_equal(corral_store_replay(f->s, CORRAL_TIME_NONE, on_replay, &got, &count), CORRAL_OK);
-    assert_int_equal(count, 2);
+    assert_int_equal(replay_into(f->s, CORRAL_TIME_NONE, &got), 2);
     assert_string_equal(got.ids[0], "R2");
     assert_string_equal(got.ids[1], "R1");
     assert_int_equal(got.n_ents[0], 2);
@@ -384,6 +390,19 @@ static void set_status(corral_store *s, const char *id, enum corral_status st)
     assert_int_equal(found, 1);
 }
 
+/* The engine reports inc's first n links (its rule: high_if_any_high), in a batch of its own. */
+static void engine_reports(corral_store *s, struct corral_incident *inc, uint32_t n,
+                           uint32_t version, int final, int high)
+{
+    inc->n_members = n;
+    inc->version = version;
+    struct corral_incident_change ch = {.id = inc->id, .inc = inc, .final = final,
+                                        .high_if_any_high = high};
+    assert_int_equal(corral_store_begin(s), CORRAL_OK);
+    assert_int_equal(corral_store_apply_incident(s, &ch, version), CORRAL_OK);
+    assert_int_equal(corral_store_commit(s), CORRAL_OK);
+}
+
 static void test_closed_incident_grows_into_successors(void **state)
 {
     struct fixture *f = *state;
@@ -408,11 +427,7 @@ static void test_closed_incident_grows_into_successors(void **state)
     set_status(f->s, origin, CORRAL_STATUS_RESOLVED);
 
     /* The engine grows it: the resolved one stays; the new alert starts generation 1. */
-    assert_int_equal(corral_store_begin(f->s), CORRAL_OK);
-    inc.n_members = 3;
-    inc.version = 2;
-    assert_int_equal(corral_store_put_incident(f->s, &inc, 0, 8), CORRAL_OK);
-    assert_int_equal(corral_store_commit(f->s), CORRAL_OK);
+    engine_reports(f->s, &inc, 3, 2, 0, 0);
     struct corral_strbuf out;
     corral_strbuf_init(&out);
     get_incident(f->s, origin, &out, 1);
@@ -436,12 +451,7 @@ static void test_closed_incident_grows_into_successors(void **state)
     snprintf(first_successor, sizeof(first_successor), "%s", next);
 
     /* It grows again: generation 1 takes it (only what generation 0 does not hold). */
-    assert_int_equal(corral_store_begin(f->s), CORRAL_OK);
-    inc.n_members = 4;
-    inc.version = 3;
-    struct corral_incident_change ch = {.id = origin, .inc = &inc, .high_if_any_high = 1};
-    assert_int_equal(corral_store_apply_incident(f->s, &ch, 9), CORRAL_OK);
-    assert_int_equal(corral_store_commit(f->s), CORRAL_OK);
+    engine_reports(f->s, &inc, 4, 3, 0, 1);
     get_incident(f->s, first_successor, &out, 1);
     assert_non_null(strstr(out.data, "\"alerts\":[\"S2\",\"S3\"]"));
     assert_non_null(strstr(out.data, "\"severity\":\"High\""));
@@ -449,11 +459,7 @@ static void test_closed_incident_grows_into_successors(void **state)
 
     /* Dismissed too: the last alert starts generation 2, linked to generation 1. */
     set_status(f->s, first_successor, CORRAL_STATUS_DISMISSED);
-    assert_int_equal(corral_store_begin(f->s), CORRAL_OK);
-    inc.n_members = 5;
-    inc.version = 4;
-    assert_int_equal(corral_store_put_incident(f->s, &inc, 1, 10), CORRAL_OK);
-    assert_int_equal(corral_store_commit(f->s), CORRAL_OK);
+    engine_reports(f->s, &inc, 5, 4, 1, 1);
     get_incident(f->s, first_successor, &out, 1);
     json_field(out.data, "next", next, sizeof(next));
     assert_int_equal(strlen(next), 36);
@@ -476,7 +482,8 @@ static void test_closed_incident_grows_into_successors(void **state)
     get_incident(f->s, first_successor, &out, 1);
     assert_non_null(strstr(out.data, "\"retracted\":true"));
     assert_non_null(strstr(out.data, "\"next\":null"));
-    assert_non_null(strstr(out.data, "\"action\":\"status\",\"from\":\"Active\",\"to\":\"Dismissed\""));
+    assert_non_null(
+        strstr(out.data, "\"action\":\"status\",\"from\":\"Active\",\"to\":\"Dismissed\""));
     get_incident(f->s, origin, &out, 1);
     assert_non_null(strstr(out.data, "\"retracted\":true"));
     assert_non_null(strstr(out.data, "\"status\":\"Resolved\""));
@@ -599,10 +606,7 @@ static void test_replay_starts_where_no_session_crosses(void **state)
     assert_true(from == 48 * HOUR - 1);
     /* And the replay gives the alerts from there on, in arrival order, suppressed ones left out. */
     struct replayed got;
-    memset(&got, 0, sizeof(got));
-    uint64_t count = 0;
-    assert_int_equal(corral_store_replay(f->s, from, on_replay, &got, &count), CORRAL_OK);
-    assert_int_equal(count, 4);
+    assert_int_equal(replay_into(f->s, from, &got), 4);
     assert_string_equal(got.ids[0], "C");
     assert_string_equal(got.ids[1], "D");
     assert_string_equal(got.ids[2], "E");
