@@ -6,13 +6,18 @@
  * (stream mode); the incidents the engine creates, grows, finalizes or
  * retracts are written to the store in the same transaction as the alerts
  * that caused them, and the request is answered only after that transaction
- * is durably committed. On start the engine is rebuilt by replaying every
- * stored alert in arrival order, so that after a crash the incidents are
- * those of a run without it.
+ * is durably committed. On start the engine is rebuilt by replaying, in
+ * arrival order, the stored alerts that may still be in an open session
+ * (corral_store_replay_start), so that after a crash the incidents are those
+ * of a run without it.
  *
- * Threads: libmicrohttpd runs one thread per connection. Writes (ingest,
- * incident changes) go through one writer connection and the engine under a
- * mutex; reads take one of a few reader connections from a pool. The server
+ * Threads: libmicrohttpd runs one thread per connection; posted alerts are
+ * handed to a few ingest threads, which run at normal priority while the
+ * connection threads run read_nice lower, so that reads (which a busy client
+ * can issue back to back) take the CPU that ingest leaves, not the reverse.
+ * Writes (ingest, incident changes) go through one writer connection, the
+ * engine has its own lock; reads take one of a few reader connections from a
+ * pool. The server
  * holds no global state; everything is reached from the corral_server handle
  * that libmicrohttpd passes back to each callback.
  */
@@ -41,6 +46,8 @@ struct corral_server_opts {
     unsigned max_connections;   /* default 256 */
     unsigned timeout_seconds;   /* idle connection timeout (default 30) */
     unsigned readers;           /* reader connections (default 8) */
+    int read_nice;              /* request threads run at this nice value above ingest's
+                                   (default 19; 0: the same) */
     corral_time lateness;       /* engine lateness (default 24h) */
     /* Borrowed, must outlive the server. */
     const struct corral_ruleset *rules;

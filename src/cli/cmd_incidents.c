@@ -25,7 +25,9 @@ static const char help[] =
     "list prints {\"incidents\": [...], \"next\": CURSOR} as GET /api/v1/incidents\n"
     "does (--cursor CURSOR for the next page); show prints one incident with its\n"
     "member alerts and activity; set-status sets an incident's status (Active,\n"
-    "InProgress, Resolved, Dismissed), logged with actor \"cli\".\n"
+    "InProgress, Resolved, Dismissed), logged with actor \"cli\". A Resolved or\n"
+    "Dismissed incident does not grow again: later related alerts start its\n"
+    "successor (its \"next\"; docs/api/README.md).\n"
     "\n"
     "Exit status: 0 done; 2 usage error, unknown incident, or database error.\n";
 

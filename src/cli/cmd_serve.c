@@ -39,6 +39,9 @@ static const char help[] =
     "  --max-header SIZE         largest request line + headers (default 16k)\n"
     "  --max-connections N       connections at once (default 256)\n"
     "  --timeout SECONDS         idle connection timeout (default 30)\n"
+    "  --read-nice N             run request threads N nice levels below ingest\n"
+    "                            (default 19; 0: the same), so that back-to-back\n"
+    "                            reads take what CPU ingest leaves\n"
     "  --rules FILE              add rules as for `corral correlate` (repeatable)\n"
     "  --no-builtin-rules        only the --rules files\n"
     "  --window DURATION         every rule's session window\n"
@@ -124,7 +127,7 @@ int corral_cmd_serve(int argc, char **argv)
 {
     enum {
         OPT_DB = 256, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_MAX_BODY, OPT_MAX_HEADER, OPT_MAX_CONN,
-        OPT_TIMEOUT, OPT_RULES, OPT_NO_BUILTIN, OPT_WINDOW, OPT_LATENESS
+        OPT_TIMEOUT, OPT_RULES, OPT_NO_BUILTIN, OPT_WINDOW, OPT_LATENESS, OPT_READ_NICE
     };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -135,6 +138,7 @@ int corral_cmd_serve(int argc, char **argv)
         {"max-header", required_argument, NULL, OPT_MAX_HEADER},
         {"max-connections", required_argument, NULL, OPT_MAX_CONN},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"read-nice", required_argument, NULL, OPT_READ_NICE},
         {"rules", required_argument, NULL, OPT_RULES},
         {"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
         {"window", required_argument, NULL, OPT_WINDOW},
@@ -193,6 +197,14 @@ int corral_cmd_serve(int argc, char **argv)
                 return CORRAL_EXIT_ERROR;
             }
             *(c == OPT_MAX_CONN ? &so.max_connections : &so.timeout_seconds) = (unsigned)n;
+            break;
+        case OPT_READ_NICE:
+            n = strtol(optarg, &end, 10);
+            if (*end != '\0' || end == optarg || n < 0 || n > 19) {
+                fprintf(stderr, "%s: --read-nice is a number from 0 to 19\n", prog);
+                return CORRAL_EXIT_ERROR;
+            }
+            so.read_nice = (int)n;
             break;
         case OPT_RULES:
             if (n_rule_files == 64) {

@@ -8,6 +8,7 @@
  * every query on alerts or incidents.
  */
 #include "store/store.h"
+#include "store/store_impl.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -18,26 +19,8 @@
 
 #include "model/alert_json.h"
 #include "model/incident_json.h"
+#include "util/arena.h"
 #include "util/time.h"
-
-enum {
-    ST_ALERT_FIND = 0,
-    ST_ALERT_INSERT,
-    ST_ALERT_STATUS,
-    ST_INC_UPSERT,
-    ST_INC_DEL_MEMBERS,
-    ST_INC_ADD_MEMBER,
-    ST_INC_DEL_ENTITIES,
-    ST_ENTITY_FIND,
-    ST_ENTITY_ADD,
-    ST_INC_ADD_ENTITY,
-    ST_INC_DELETE,
-    ST_INC_COUNT,
-    ST_BEGIN,
-    ST_COMMIT,
-    ST_ROLLBACK,
-    ST_COUNT
-};
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_ALERT_FIND] = "SELECT seq, scope FROM alerts WHERE id = ?1",
@@ -46,42 +29,55 @@ static const char *const stmt_sql[ST_COUNT] = {
         " signals, tactics, stages, severity, status, start, end_t, generated, ents, received,"
         " suppressed) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)",
     [ST_ALERT_STATUS] = "UPDATE alerts SET status = ?2 WHERE seq = ?1",
-    [ST_INC_UPSERT] =
+    [ST_ALERT_STATUS_BY_ID] = "UPDATE alerts SET status = ?2 WHERE id = ?1",
+    [ST_ALERT_ENTS] = "SELECT ents FROM alerts WHERE id = ?1",
+    [ST_INC_BY_ID] = "SELECT seq, status, gen, next, version FROM incidents WHERE id = ?1",
+    [ST_INC_LINEAGE] =
+        "SELECT seq, id, status, gen, next, version FROM incidents WHERE origin = ?1 ORDER BY gen",
+    [ST_INC_INSERT] =
         "INSERT INTO incidents(id, scope, kind, severity, entity_type, entity_key, first, last,"
-        " version, final, n_members, json, created, updated)"
-        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?13)"
-        " ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, severity = excluded.severity,"
-        " entity_key = excluded.entity_key, first = excluded.first, last = excluded.last,"
-        " version = excluded.version, final = excluded.final, n_members = excluded.n_members,"
-        " json = excluded.json, updated = excluded.updated RETURNING seq",
-    [ST_INC_DEL_MEMBERS] = "DELETE FROM incident_alerts WHERE incident_id ="
-                           " (SELECT seq FROM incidents WHERE id = ?1)",
-    [ST_INC_ADD_MEMBER] =
-        "INSERT INTO incident_alerts(incident_id, alert_id, role) VALUES(?1,?2,?3)"
-        " ON CONFLICT DO UPDATE SET role = excluded.role WHERE role <> excluded.role",
-    [ST_INC_DEL_ENTITIES] = "DELETE FROM incident_entities WHERE incident_id ="
-                            " (SELECT seq FROM incidents WHERE id = ?1)",
-    [ST_ENTITY_FIND] = "SELECT id FROM entities WHERE type = ?1 AND key = ?2",
-    [ST_ENTITY_ADD] = "INSERT INTO entities(type, key) VALUES(?1, ?2) RETURNING id",
-    [ST_INC_ADD_ENTITY] =
-        "INSERT OR IGNORE INTO incident_entities(incident_id, entity_id) VALUES(?1, ?2)",
-    [ST_INC_DELETE] = "DELETE FROM incidents WHERE id = ?1",
-    [ST_INC_COUNT] = "SELECT n_members, seq FROM incidents WHERE id = ?1",
+        " version, final, n_members, created, updated, origin, gen, previous)"
+        " VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?13,?13,?14,?15,?16) RETURNING seq",
+    [ST_INC_UPDATE] = /* numbered as ST_INC_INSERT */
+        "UPDATE incidents SET kind = ?3, severity = ?4, entity_key = ?6, first = ?7, last = ?8,"
+        " version = ?9, final = ?10, n_members = ?11, updated = ?13, retracted = 0"
+        " WHERE seq = ?17",
+    [ST_INC_SET_NEXT] = "UPDATE incidents SET next = ?2 WHERE seq = ?1",
+    [ST_INC_CLEAR_NEXT] = "UPDATE incidents SET next = NULL WHERE id = ?1",
+    [ST_INC_RETRACTED] = "UPDATE incidents SET retracted = 1 WHERE seq = ?1",
+    [ST_INC_TOUCHED] = "SELECT EXISTS(SELECT 1 FROM activity WHERE incident_id = ?1)",
+    [ST_INC_DELETE] = "DELETE FROM incidents WHERE seq = ?1",
+    [ST_DOC_PUT] = "INSERT INTO incident_docs(seq, json) VALUES(?1, ?2)"
+                   " ON CONFLICT(seq) DO UPDATE SET json = excluded.json",
+    [ST_DOC_DELETE] = "DELETE FROM incident_docs WHERE seq = ?1",
+    [ST_MEM_LIST] = "SELECT a.id, m.alert_seq, m.role FROM incident_members m JOIN alerts a"
+                    " ON a.seq = m.alert_seq WHERE m.incident_id = ?1",
+    [ST_MEM_INSERT] = /* ?2: a JSON array of alert seq * 256 + role */
+        "INSERT INTO incident_members(incident_id, alert_seq, role)"
+        " SELECT ?1, value >> 8, value & 255 FROM json_each(?2)",
+    [ST_MEM_ROLE] =
+        "UPDATE incident_members SET role = ?3 WHERE incident_id = ?1 AND alert_seq = ?2",
+    [ST_MEM_DELETE] = "DELETE FROM incident_members WHERE incident_id = ?1 AND alert_seq = ?2",
+    [ST_MEM_DELETE_ALL] = "DELETE FROM incident_members WHERE incident_id = ?1",
+    [ST_ENT_LIST] = "SELECT key_hash FROM incident_keys WHERE incident_id = ?1",
+    [ST_ENT_INSERT] = /* ?2: a JSON array of key hashes */
+        "INSERT INTO incident_keys(incident_id, key_hash) SELECT ?1, value FROM json_each(?2)",
+    [ST_ENT_DELETE] = "DELETE FROM incident_keys WHERE incident_id = ?1 AND key_hash = ?2",
+    [ST_ENT_DELETE_ALL] = "DELETE FROM incident_keys WHERE incident_id = ?1",
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
 };
 
-struct corral_store {
-    sqlite3 *db;
-    sqlite3_stmt *st[ST_COUNT];
-    /* Scratch for rebuilding alerts: entity array and NUL-terminated keys. */
-    struct corral_entity *ents;
-    size_t ents_cap;
-    char *keys;
-    size_t keys_cap;
-    struct corral_strbuf blob;
+/* A kept statement (corral_store_prepare). */
+struct prepared {
+    sqlite3_stmt *st;
+    int in_use;
+    size_t len;
+    char sql[];
 };
+
+#define PREPARED_MAX 128
 
 /* Migrations: migrations[i] brings the schema from version i to i + 1. */
 static const char *const migrations[] = {
@@ -132,6 +128,41 @@ static const char *const migrations[] = {
     "  created INTEGER NOT NULL, scopes TEXT NOT NULL);"
     "CREATE TABLE tokens(id TEXT PRIMARY KEY, hash BLOB NOT NULL, role TEXT NOT NULL,"
     "  scopes TEXT NOT NULL, created INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);",
+    /*
+     * 1 -> 2: successors of closed incidents (origin: the engine's id, gen 1, 2...; previous
+     * and next link the generations), retracted incidents kept when touched, alerts by start
+     * time for the bounded replay at start-up. Members by the alert's seq, not its id text:
+     * the index by alert then grows at its end (alerts join incidents as they arrive) instead
+     * of at random places, and a commit writes far fewer pages. An incident's entities, which
+     * only the entity filter reads, are kept as the hashes of their keys (incident_keys; the
+     * filter checks the document for the key itself), with no table of entities to insert
+     * into and look ids up in.
+     */
+    "ALTER TABLE incidents ADD COLUMN origin TEXT;"
+    "ALTER TABLE incidents ADD COLUMN gen INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE incidents ADD COLUMN previous TEXT;"
+    "ALTER TABLE incidents ADD COLUMN next TEXT;"
+    "ALTER TABLE incidents ADD COLUMN retracted INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX incidents_origin ON incidents(origin) WHERE origin IS NOT NULL;"
+    "CREATE INDEX alerts_start ON alerts(start);"
+    "CREATE TABLE incident_members(incident_id INTEGER NOT NULL, alert_seq INTEGER NOT NULL,"
+    "  role INTEGER NOT NULL, PRIMARY KEY(incident_id, alert_seq)) WITHOUT ROWID;"
+    "INSERT INTO incident_members SELECT ia.incident_id, a.seq, ia.role"
+    "  FROM incident_alerts ia JOIN alerts a ON a.id = ia.alert_id;"
+    "DROP TABLE incident_alerts;"
+    "CREATE INDEX incident_members_alert ON incident_members(alert_seq);"
+    "CREATE TABLE incident_keys(incident_id INTEGER NOT NULL, key_hash INTEGER NOT NULL,"
+    "  PRIMARY KEY(incident_id, key_hash)) WITHOUT ROWID;"
+    "INSERT OR IGNORE INTO incident_keys SELECT ie.incident_id, corral_key_hash(e.key)"
+    "  FROM incident_entities ie JOIN entities e ON e.id = ie.entity_id;"
+    "DROP TABLE incident_entities;"
+    "DROP TABLE entities;"
+    /* By hash within blocks of 4096 incidents: what a batch adds lands in the last blocks. */
+    "CREATE INDEX incident_keys_hash ON incident_keys(incident_id >> 12, key_hash);"
+    /* Documents apart: a change of status, version or final flag leaves them be. */
+    "CREATE TABLE incident_docs(seq INTEGER PRIMARY KEY, json TEXT NOT NULL);"
+    "INSERT INTO incident_docs SELECT seq, json FROM incidents;"
+    "ALTER TABLE incidents DROP COLUMN json;",
 };
 #define N_MIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -153,12 +184,32 @@ static int bind_scopes(sqlite3_stmt *st, const struct corral_scopes *scopes)
     return rc;
 }
 
+int64_t corral_store_key_hash(const char *key, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)key[i];
+        h *= 0x100000001b3ULL;
+    }
+    return (int64_t)(h & 0x7fffffffffffffffULL);
+}
+
+/* corral_key_hash(text) in SQL, for the migration that introduced it. */
+static void sql_key_hash(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    (void)argc;
+    const char *t = (const char *)sqlite3_value_text(argv[0]);
+    sqlite3_result_int64(ctx, corral_store_key_hash(t != NULL ? t : "",
+                                                    (size_t)sqlite3_value_bytes(argv[0])));
+}
+
 static int exec(sqlite3 *db, const char *sql)
 {
     return sqlite3_exec(db, sql, NULL, NULL, NULL);
 }
 
-static corral_err migrate(sqlite3 *db, char *errbuf, size_t errlen)
+/* Bring the schema of db up to version target (at most N_MIGRATIONS). */
+static corral_err migrate(sqlite3 *db, int target, char *errbuf, size_t errlen)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK ||
@@ -175,7 +226,7 @@ static corral_err migrate(sqlite3 *db, char *errbuf, size_t errlen)
                  version, (int)N_MIGRATIONS);
         return CORRAL_ERR_IO;
     }
-    for (int v = version; v < (int)N_MIGRATIONS; v++) {
+    for (int v = version; v < target; v++) {
         char setv[64];
         snprintf(setv, sizeof(setv), "PRAGMA user_version = %d", v + 1);
         if (exec(db, "BEGIN IMMEDIATE") != SQLITE_OK || exec(db, migrations[v]) != SQLITE_OK ||
@@ -189,6 +240,12 @@ static corral_err migrate(sqlite3 *db, char *errbuf, size_t errlen)
     return CORRAL_OK;
 }
 
+void corral_store_init_library(void)
+{
+    /* SQLITE_MISUSE once the library is initialized: then it stays as it is. */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 corral_err corral_store_open(const char *path, corral_store **out, char *errbuf, size_t errlen)
 {
     *out = NULL;
@@ -198,9 +255,11 @@ corral_err corral_store_open(const char *path, corral_store **out, char *errbuf,
         return CORRAL_ERR_NOMEM;
     }
     corral_strbuf_init(&s->blob);
+    corral_strbuf_init(&s->json);
+    corral_strbuf_init(&s->rows);
     corral_err err = CORRAL_ERR_IO;
-    int rc = sqlite3_open_v2(path, &s->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = sqlite3_open_v2(
+        path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         snprintf(errbuf, errlen, "%s: %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
@@ -219,11 +278,14 @@ corral_err corral_store_open(const char *path, corral_store **out, char *errbuf,
     }
     sqlite3_finalize(st);
     if (exec(s->db, "PRAGMA synchronous = FULL; PRAGMA foreign_keys = OFF;"
-                    "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY") != SQLITE_OK) {
+                    "PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY;"
+                    "PRAGMA journal_size_limit = 134217728") != SQLITE_OK) {
         snprintf(errbuf, errlen, "%s: %s", path, sqlite3_errmsg(s->db));
         goto fail;
     }
-    err = migrate(s->db, errbuf, errlen);
+    sqlite3_create_function(s->db, "corral_key_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            sql_key_hash, NULL, NULL);
+    err = migrate(s->db, (int)N_MIGRATIONS, errbuf, errlen);
     if (err != CORRAL_OK) {
         goto fail;
     }
@@ -243,6 +305,23 @@ fail:
     return err;
 }
 
+corral_err corral_store_create_version(const char *path, int version, char *errbuf, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    corral_err err = CORRAL_ERR_IO;
+    if (version < 0 || version > (int)N_MIGRATIONS) {
+        snprintf(errbuf, errlen, "no schema version %d", version);
+    } else if (sqlite3_open(path, &db) != SQLITE_OK) {
+        snprintf(errbuf, errlen, "%s: cannot open", path);
+    } else {
+        sqlite3_create_function(db, "corral_key_hash", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                NULL, sql_key_hash, NULL, NULL);
+        err = migrate(db, version, errbuf, errlen);
+    }
+    sqlite3_close(db);
+    return err;
+}
+
 void corral_store_free(corral_store *s)
 {
     if (s == NULL) {
@@ -251,10 +330,26 @@ void corral_store_free(corral_store *s)
     for (int i = 0; i < ST_COUNT; i++) {
         sqlite3_finalize(s->st[i]);
     }
+    if (s->prepared != NULL) {
+        size_t pos = 0;
+        const void *k;
+        size_t kl;
+        void *v;
+        while (corral_map_next(s->prepared, &pos, &k, &kl, &v)) {
+            sqlite3_finalize(((struct prepared *)v)->st);
+            free(v);
+        }
+        corral_map_free(s->prepared);
+    }
     sqlite3_close_v2(s->db);
     free(s->ents);
     free(s->keys);
     corral_strbuf_release(&s->blob);
+    corral_strbuf_release(&s->json);
+    corral_strbuf_release(&s->rows);
+    corral_store_forget_written(s);
+    corral_map_free(s->tx_seqs);
+    corral_arena_free(s->tx_arena);
     free(s);
 }
 
@@ -281,11 +376,24 @@ void corral_store_checkpoint(corral_store *s, pthread_mutex_t *write_lock)
         log < 16384) {
         return;
     }
-    /* Readers under continuous writes keep a passive checkpoint from ever resetting the WAL. */
+    /*
+     * Start the WAL over from its beginning (RESTART, not TRUNCATE: the next commits overwrite
+     * the file's blocks instead of allocating and zeroing new ones; journal_size_limit keeps
+     * the file bounded). That needs a moment with no writer and no reader on the WAL: try
+     * without waiting, so that neither the writer nor a reader is held up; only past 256 MiB,
+     * wait for it, holding write_lock (when not NULL) so that the writer waits instead of
+     * failing.
+     */
+    sqlite3_busy_timeout(s->db, 0);
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+    sqlite3_busy_timeout(s->db, 10000);
+    if (rc == SQLITE_OK || log < 65536) {
+        return;
+    }
     if (write_lock != NULL) {
         pthread_mutex_lock(write_lock);
     }
-    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
     if (write_lock != NULL) {
         pthread_mutex_unlock(write_lock);
     }
@@ -301,12 +409,13 @@ int64_t corral_store_size(corral_store *s)
         sqlite3_step(st) == SQLITE_ROW) {
         size = sqlite3_column_int64(st, 0);
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return size;
 }
 
-/* Run a prepared one-shot statement to completion and reset it. */
-static corral_err step_done(sqlite3_stmt *st)
+static void end_tx(corral_store *s);
+
+corral_err corral_store_step(sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
@@ -316,16 +425,88 @@ static corral_err step_done(sqlite3_stmt *st)
                                                  : CORRAL_ERR_IO;
 }
 
+corral_err corral_store_step_int64(sqlite3_stmt *st, int64_t *out, int *found)
+{
+    int rc = sqlite3_step(st);
+    *found = rc == SQLITE_ROW;
+    if (*found) {
+        *out = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
+}
+
+sqlite3_stmt *corral_store_prepare(corral_store *s, const char *sql)
+{
+    size_t len = strlen(sql);
+    struct prepared *p = s->prepared != NULL ? corral_map_get(s->prepared, sql, len) : NULL;
+    if (p != NULL && !p->in_use) {
+        p->in_use = 1;
+        return p->st;
+    }
+    sqlite3_stmt *st = NULL;
+    int keep = p == NULL && (s->prepared != NULL || (s->prepared = corral_map_new()) != NULL) &&
+               corral_map_count(s->prepared) < PREPARED_MAX;
+    if (sqlite3_prepare_v3(s->db, sql, (int)len + 1, keep ? SQLITE_PREPARE_PERSISTENT : 0, &st,
+                           NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    if (keep && (p = malloc(sizeof(*p) + len + 1)) != NULL) {
+        p->st = st;
+        p->in_use = 1;
+        p->len = len;
+        memcpy(p->sql, sql, len + 1);
+        if (corral_map_put(s->prepared, p->sql, len, p) != CORRAL_OK) {
+            free(p);
+        }
+    }
+    return st;
+}
+
+void corral_store_finish(corral_store *s, sqlite3_stmt *st)
+{
+    if (st == NULL) {
+        return;
+    }
+    const char *sql = sqlite3_sql(st);
+    struct prepared *p = s->prepared != NULL && sql != NULL
+                             ? corral_map_get(s->prepared, sql, strlen(sql))
+                             : NULL;
+    if (p == NULL || p->st != st) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    p->in_use = 0;
+}
+
 corral_err corral_store_begin(corral_store *s)
 {
-    return step_done(s->st[ST_BEGIN]);
+    end_tx(s);
+    return corral_store_step(s->st[ST_BEGIN]);
+}
+
+corral_err corral_store_read_begin(corral_store *s)
+{
+    return exec(s->db, "BEGIN") == SQLITE_OK ? CORRAL_OK : CORRAL_ERR_IO;
+}
+
+void corral_store_read_end(corral_store *s)
+{
+    if (!sqlite3_get_autocommit(s->db)) {
+        exec(s->db, "COMMIT");
+    }
 }
 
 corral_err corral_store_commit(corral_store *s)
 {
-    corral_err err = step_done(s->st[ST_COMMIT]);
-    if (err != CORRAL_OK && !sqlite3_get_autocommit(s->db)) {
-        corral_store_rollback(s);
+    corral_err err = corral_store_step(s->st[ST_COMMIT]);
+    end_tx(s);
+    if (err != CORRAL_OK) {
+        corral_store_rollback(s); /* also when SQLite rolled back by itself */
     }
     return err;
 }
@@ -333,8 +514,10 @@ corral_err corral_store_commit(corral_store *s)
 void corral_store_rollback(corral_store *s)
 {
     if (!sqlite3_get_autocommit(s->db)) {
-        step_done(s->st[ST_ROLLBACK]);
+        corral_store_step(s->st[ST_ROLLBACK]);
     }
+    corral_store_forget_written(s); /* it may describe rows that are gone now */
+    end_tx(s);
 }
 
 /* ---- alerts ---- */
@@ -360,31 +543,34 @@ static void bind_time(sqlite3_stmt *st, int i, corral_time t)
     }
 }
 
-corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
-                                  int64_t suppressed, corral_time received,
-                                  enum corral_put_result *result)
+/* Look id up: NEW, UPDATED (same scope; *seq set) or CONFLICT. */
+static corral_err find_alert(corral_store *s, const char *id, const char *scope, int64_t *seq,
+                             enum corral_put_result *result)
 {
     sqlite3_stmt *st = s->st[ST_ALERT_FIND];
-    bind_text(st, 1, a->id);
+    bind_text(st, 1, id);
     int rc = sqlite3_step(st);
+    *result = CORRAL_PUT_NEW;
     if (rc == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(st, 0);
-        int same = strcmp((const char *)sqlite3_column_text(st, 1), a->scope) == 0;
-        sqlite3_reset(st);
-        if (!same) {
-            *result = CORRAL_PUT_CONFLICT;
-            return CORRAL_OK;
-        }
-        *result = CORRAL_PUT_UPDATED;
-        sqlite3_stmt *up = s->st[ST_ALERT_STATUS];
-        sqlite3_bind_int64(up, 1, seq);
-        sqlite3_bind_int(up, 2, suppressed ? CORRAL_STATUS_DISMISSED : (int)a->status);
-        return step_done(up);
+        *seq = sqlite3_column_int64(st, 0);
+        *result = strcmp(corral_store_col_text(st, 1), scope) == 0 ? CORRAL_PUT_UPDATED
+                                                                   : CORRAL_PUT_CONFLICT;
     }
     sqlite3_reset(st);
-    if (rc != SQLITE_DONE) {
-        return CORRAL_ERR_IO;
-    }
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
+}
+
+corral_err corral_store_find_alert(corral_store *s, const char *id, const char *scope,
+                                   enum corral_put_result *result)
+{
+    int64_t seq = 0;
+    return find_alert(s, id, scope, &seq, result);
+}
+
+static corral_err insert_alert(corral_store *s, const struct corral_alert *a, int64_t suppressed,
+                               corral_time received)
+{
     corral_strbuf_clear(&s->blob);
     for (uint32_t i = 0; i < a->n_entities; i++) {
         corral_strbuf_putc(&s->blob, (char)a->entities[i].type);
@@ -394,7 +580,7 @@ corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
     if (corral_strbuf_status(&s->blob) != CORRAL_OK) {
         return CORRAL_ERR_NOMEM;
     }
-    st = s->st[ST_ALERT_INSERT];
+    sqlite3_stmt *st = s->st[ST_ALERT_INSERT];
     bind_text(st, 1, a->id);
     bind_text(st, 2, a->scope);
     bind_text(st, 3, a->alert_type);
@@ -413,8 +599,73 @@ corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
     sqlite3_bind_blob(st, 16, s->blob.len ? s->blob.data : "", (int)s->blob.len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 17, received);
     sqlite3_bind_int64(st, 18, suppressed);
-    *result = CORRAL_PUT_NEW;
-    return step_done(st);
+    corral_err err = corral_store_step(st);
+    if (err != CORRAL_OK) {
+        return err;
+    }
+    /* Remember its seq for the membership rows written later in this transaction. */
+    if (s->tx_seqs == NULL && (s->tx_seqs = corral_map_new()) == NULL) {
+        return CORRAL_ERR_NOMEM;
+    }
+    if (s->tx_arena == NULL && (s->tx_arena = corral_arena_new()) == NULL) {
+        return CORRAL_ERR_NOMEM;
+    }
+    size_t idlen = strlen(a->id);
+    int64_t *seq = corral_arena_alloc(s->tx_arena, sizeof(*seq));
+    char *key = corral_arena_strndup(s->tx_arena, a->id, idlen);
+    if (seq == NULL || key == NULL) {
+        return CORRAL_ERR_NOMEM;
+    }
+    *seq = sqlite3_last_insert_rowid(s->db);
+    return corral_map_put(s->tx_seqs, key, idlen, seq);
+}
+
+/* The transaction ended: forget the seqs it wrote. */
+static void end_tx(corral_store *s)
+{
+    if (s->tx_seqs != NULL && corral_map_count(s->tx_seqs) > 0) {
+        corral_map_free(s->tx_seqs);
+        s->tx_seqs = NULL;
+    }
+    if (s->tx_arena != NULL) {
+        corral_arena_reset(s->tx_arena);
+    }
+}
+
+corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
+                                  int64_t suppressed, corral_time received,
+                                  enum corral_put_result *result)
+{
+    int64_t seq = 0;
+    corral_err err = find_alert(s, a->id, a->scope, &seq, result);
+    if (err != CORRAL_OK || *result == CORRAL_PUT_CONFLICT) {
+        return err;
+    }
+    if (*result == CORRAL_PUT_NEW) {
+        return insert_alert(s, a, suppressed, received);
+    }
+    sqlite3_stmt *up = s->st[ST_ALERT_STATUS];
+    sqlite3_bind_int64(up, 1, seq);
+    sqlite3_bind_int(up, 2, suppressed ? CORRAL_STATUS_DISMISSED : (int)a->status);
+    return corral_store_step(up);
+}
+
+corral_err corral_store_write_alert(corral_store *s, const struct corral_alert *a,
+                                    int64_t suppressed, corral_time received,
+                                    enum corral_put_result known)
+{
+    if (known == CORRAL_PUT_NEW) {
+        return insert_alert(s, a, suppressed, received);
+    }
+    if (known == CORRAL_PUT_CONFLICT) {
+        return CORRAL_OK;
+    }
+    sqlite3_stmt *up = s->st[ST_ALERT_STATUS_BY_ID];
+    bind_text(up, 1, a->id);
+    sqlite3_bind_int(up, 2, suppressed ? CORRAL_STATUS_DISMISSED : (int)a->status);
+    corral_err err = corral_store_step(up);
+    /* The caller's bookkeeping said it was stored: a missing row means it was wrong. */
+    return err == CORRAL_OK && sqlite3_changes(s->db) != 1 ? CORRAL_ERR_IO : err;
 }
 
 /* The columns rebuild_alert() reads, in order. */
@@ -422,21 +673,21 @@ corral_err corral_store_put_alert(corral_store *s, const struct corral_alert *a,
     "a.id, a.alert_type, a.display_name, a.product_component, a.scope, a.shape, a.plan,"           \
     " a.signals, a.tactics, a.stages, a.severity, a.status, a.start, a.end_t, a.generated, a.ents"
 
-static const char *col_text(sqlite3_stmt *st, int i)
+const char *corral_store_col_text(sqlite3_stmt *st, int i)
 {
     const char *t = (const char *)sqlite3_column_text(st, i);
     return t != NULL ? t : "";
 }
 
-/* Rebuild the alert of the current row (columns ALERT_COLS from col0); valid until the next step. */
+/* Rebuild the alert of the current row (ALERT_COLS from column c), valid until the next step. */
 static corral_err rebuild_alert(corral_store *s, sqlite3_stmt *st, int c, struct corral_alert *a)
 {
     memset(a, 0, sizeof(*a));
-    a->id = col_text(st, c + 0);
-    a->alert_type = col_text(st, c + 1);
-    a->display_name = col_text(st, c + 2);
-    a->product_component = col_text(st, c + 3);
-    a->scope = col_text(st, c + 4);
+    a->id = corral_store_col_text(st, c + 0);
+    a->alert_type = corral_store_col_text(st, c + 1);
+    a->display_name = corral_store_col_text(st, c + 2);
+    a->product_component = corral_store_col_text(st, c + 3);
+    a->scope = corral_store_col_text(st, c + 4);
     a->shape = (enum corral_shape)sqlite3_column_int(st, c + 5);
     a->plan = (enum corral_plan)sqlite3_column_int(st, c + 6);
     a->signals = (uint32_t)sqlite3_column_int64(st, c + 7);
@@ -450,8 +701,18 @@ static corral_err rebuild_alert(corral_store *s, sqlite3_stmt *st, int c, struct
     a->generated = sqlite3_column_type(st, c + 14) == SQLITE_NULL
                        ? CORRAL_TIME_NONE
                        : sqlite3_column_int64(st, c + 14);
-    const unsigned char *b = sqlite3_column_blob(st, c + 15);
-    size_t n = (size_t)sqlite3_column_bytes(st, c + 15);
+    uint32_t count = 0;
+    corral_err err = corral_store_parse_ents(s, sqlite3_column_blob(st, c + 15),
+                                             (size_t)sqlite3_column_bytes(st, c + 15), &count);
+    a->entities = s->ents;
+    a->n_entities = count;
+    return err;
+}
+
+corral_err corral_store_parse_ents(corral_store *s, const unsigned char *b, size_t n,
+                                   uint32_t *out)
+{
+    *out = 0;
     /* Count entities first, then lay their keys out NUL-terminated. */
     size_t count = 0, keybytes = 0;
     for (size_t p = 0; p + 5 <= n;) {
@@ -495,21 +756,26 @@ static corral_err rebuild_alert(corral_store *s, sqlite3_stmt *st, int c, struct
         kp += len + 1;
         p += 5 + len;
     }
-    a->entities = s->ents;
-    a->n_entities = (uint32_t)count;
+    *out = (uint32_t)count;
     return CORRAL_OK;
 }
 
-corral_err corral_store_replay(corral_store *s,
+corral_err corral_store_replay(corral_store *s, corral_time from,
                                corral_err (*fn)(void *ctx, const struct corral_alert *alert),
                                void *ctx, uint64_t *count)
 {
     sqlite3_stmt *st = NULL;
     *count = 0;
-    if (sqlite3_prepare_v2(s->db,
-                           "SELECT " ALERT_COLS " FROM alerts a WHERE a.suppressed = 0 ORDER BY a.seq",
-                           -1, &st, NULL) != SQLITE_OK) {
+    const char *sql = from == CORRAL_TIME_NONE
+                          ? "SELECT " ALERT_COLS " FROM alerts a WHERE a.suppressed = 0"
+                            " ORDER BY a.seq"
+                          : "SELECT " ALERT_COLS " FROM alerts a WHERE a.suppressed = 0"
+                            " AND a.start >= ?1 ORDER BY a.seq";
+    if ((st = corral_store_prepare(s, sql)) == NULL) {
         return CORRAL_ERR_IO;
+    }
+    if (from != CORRAL_TIME_NONE) {
+        sqlite3_bind_int64(st, 1, from);
     }
     corral_err err = CORRAL_OK;
     int rc;
@@ -527,136 +793,104 @@ corral_err corral_store_replay(corral_store *s,
     if (err == CORRAL_OK && rc != SQLITE_DONE) {
         err = CORRAL_ERR_IO;
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return err;
 }
 
-/* ---- incidents ---- */
+/* An entity seen by the replay-start sweep: the earliest start of an alert naming it so far. */
+/*
+ * An entity seen by the replay-start sweep, by a 64-bit hash of (scope, type,
+ * key): the earliest start of an alert naming it so far. Two entities that
+ * share a hash only tie alerts that are not tied, which moves the start
+ * earlier, never later: the replay is still whole, only longer.
+ */
+struct seen_entity {
+    uint64_t hash; /* the map's key */
+    corral_time start;
+};
 
-corral_err corral_store_put_incident(corral_store *s, const struct corral_incident *inc, int final,
-                                     corral_time now)
+corral_err corral_store_replay_start(corral_store *s, const struct corral_replay_window *w,
+                                     corral_time *from, uint64_t *scanned)
 {
-    struct corral_strbuf json;
-    corral_strbuf_init(&json);
-    corral_incident_json(&json, inc, CORRAL_FORMAT_CORRAL, NULL);
-    const char **members = calloc(inc->n_members + 1, sizeof(*members));
-    uint8_t *roles = calloc(inc->n_members + 1, 1);
-    corral_err err = CORRAL_ERR_NOMEM;
-    if (members != NULL && roles != NULL && corral_strbuf_status(&json) == CORRAL_OK) {
-        for (uint32_t i = 0; i < inc->n_members; i++) {
-            members[i] = inc->links[i].alert->id;
-            roles[i] = (uint8_t)inc->links[i].role;
-        }
-        struct corral_incident_row row = {
-            .id = inc->id, .scope = inc->scope, .kind = inc->kind, .entity_key = inc->entity_key,
-            .severity = inc->severity, .entity_type = inc->entity_type,
-            .first = inc->first_activity, .last = inc->last_activity, .version = inc->version,
-            .final = final, .json = json.data, .json_len = json.len, .members = members,
-            .roles = roles, .n_members = inc->n_members, .entities = inc->entities,
-            .n_entities = inc->n_entities};
-        err = corral_store_put_incident_row(s, &row, now);
-    }
-    free(members);
-    free(roles);
-    corral_strbuf_release(&json);
-    return err;
-}
-
-corral_err corral_store_put_incident_row(corral_store *s, const struct corral_incident_row *inc,
-                                         corral_time now)
-{
-    /* Members and entities only grow with an incident; should they ever shrink, start over. */
-    sqlite3_stmt *st = s->st[ST_INC_COUNT];
-    bind_text(st, 1, inc->id);
-    int rc = sqlite3_step(st);
-    int64_t old_n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-    int64_t seq = 0;
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    *from = CORRAL_TIME_NONE;
+    *scanned = 0;
+    sqlite3_stmt *st = NULL;
+    if ((st = corral_store_prepare(s, "SELECT max(start) FROM alerts WHERE suppressed = 0")) ==
+        NULL) {
         return CORRAL_ERR_IO;
     }
-    corral_err err;
-    if (old_n > (int64_t)inc->n_members) {
-        if ((err = corral_store_delete_incident(s, inc->id)) != CORRAL_OK) {
-            return err;
-        }
-    }
-    st = s->st[ST_INC_UPSERT];
-    bind_text(st, 1, inc->id);
-    bind_text(st, 2, inc->scope);
-    bind_text(st, 3, inc->kind);
-    sqlite3_bind_int(st, 4, (int)inc->severity);
-    sqlite3_bind_int(st, 5, (int)inc->entity_type);
-    bind_text(st, 6, inc->entity_key);
-    sqlite3_bind_int64(st, 7, inc->first);
-    sqlite3_bind_int64(st, 8, inc->last);
-    sqlite3_bind_int64(st, 9, inc->version);
-    sqlite3_bind_int(st, 10, inc->final ? 1 : 0);
-    sqlite3_bind_int64(st, 11, inc->n_members);
-    sqlite3_bind_text(st, 12, inc->json, (int)inc->json_len, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 13, now);
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        seq = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    int rc = sqlite3_step(st);
+    int empty = rc != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL;
+    corral_time newest = empty ? 0 : sqlite3_column_int64(st, 0);
+    corral_store_finish(s, st);
     if (rc != SQLITE_ROW) {
         return CORRAL_ERR_IO;
     }
-    for (uint32_t i = 0; i < inc->n_members; i++) {
-        st = s->st[ST_INC_ADD_MEMBER];
-        sqlite3_bind_int64(st, 1, seq);
-        bind_text(st, 2, inc->members[i]);
-        sqlite3_bind_int(st, 3, (int)inc->roles[i]);
-        if ((err = step_done(st)) != CORRAL_OK) {
-            return err;
+    if (empty) {
+        return CORRAL_OK;
+    }
+    /* Sessions with an alert from open_from on may still be open (engine.h: the watermark). */
+    corral_time window = w->window > 0 ? w->window : 0;
+    corral_time open_from = newest - (w->lateness > 0 ? w->lateness : 0) - window;
+    /* With a span bound S: no session that straddles a cut 2S before can hold an incident back. */
+    corral_time floor = w->max_span > 0 ? open_from - 2 * w->max_span - 1 : CORRAL_TIME_NONE;
+    if ((st = corral_store_prepare(s, "SELECT start, scope, ents FROM alerts WHERE suppressed = 0"
+                           " ORDER BY start DESC")) == NULL) {
+        return CORRAL_ERR_IO;
+    }
+    corral_map *seen = corral_map_new();
+    corral_arena *arena = corral_arena_new();
+    corral_err err = seen != NULL && arena != NULL ? CORRAL_OK : CORRAL_ERR_NOMEM;
+    corral_time cut = open_from; /* everything from here on is replayed */
+    while (err == CORRAL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+        corral_time t = sqlite3_column_int64(st, 0);
+        if (t < cut - window || (floor != CORRAL_TIME_NONE && cut <= floor)) {
+            break; /* a whole window with nothing tied to what is kept, or the span bound */
         }
-    }
-    if (old_n >= 0 && old_n == (int64_t)inc->n_members) {
-        return CORRAL_OK; /* same members: same entities */
-    }
-    for (uint32_t i = 0; i < inc->n_entities; i++) {
-        int64_t eid = 0;
-        for (int k = ST_ENTITY_FIND; k <= ST_ENTITY_ADD && eid == 0; k++) {
-            st = s->st[k];
-            sqlite3_bind_int(st, 1, (int)inc->entities[i].type);
-            sqlite3_bind_text(st, 2, inc->entities[i].key, (int)inc->entities[i].len,
-                              SQLITE_STATIC);
-            rc = sqlite3_step(st);
-            if (rc == SQLITE_ROW) {
-                eid = sqlite3_column_int64(st, 0);
+        (*scanned)++;
+        const char *scope = corral_store_col_text(st, 1);
+        uint64_t scope_hash = corral_hash(scope, strlen(scope), 0x9e3779b97f4a7c15ULL);
+        const unsigned char *b = sqlite3_column_blob(st, 2);
+        size_t n = (size_t)sqlite3_column_bytes(st, 2);
+        int tied = t >= open_from;
+        /* The entity blob as insert_alert wrote it: (u8 type, u32le length, key)... */
+        for (size_t p = 0; err == CORRAL_OK && p + 5 <= n;) {
+            uint32_t len = (uint32_t)b[p + 1] | (uint32_t)b[p + 2] << 8 |
+                           (uint32_t)b[p + 3] << 16 | (uint32_t)b[p + 4] << 24;
+            if (len > n - p - 5) {
+                err = CORRAL_ERR_DATA;
+                break;
             }
-            sqlite3_reset(st);
-            sqlite3_clear_bindings(st);
-            if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-                return CORRAL_ERR_IO;
+            uint64_t h = corral_hash(b + p + 5, len, scope_hash ^ ((uint64_t)b[p] << 56));
+            p += 5 + (size_t)len;
+            struct seen_entity *se = corral_map_get(seen, &h, sizeof(h));
+            if (se != NULL) {
+                tied |= se->start - t <= window;
+                se->start = t; /* rows come newest first: t is the earliest so far */
+                continue;
             }
+            if ((se = corral_arena_alloc(arena, sizeof(*se))) == NULL) {
+                err = CORRAL_ERR_NOMEM;
+                break;
+            }
+            se->hash = h;
+            se->start = t;
+            err = corral_map_put(seen, &se->hash, sizeof(se->hash), se);
         }
-        if (eid == 0) {
-            return CORRAL_ERR_IO;
-        }
-        st = s->st[ST_INC_ADD_ENTITY];
-        sqlite3_bind_int64(st, 1, seq);
-        sqlite3_bind_int64(st, 2, eid);
-        if ((err = step_done(st)) != CORRAL_OK) {
-            return err;
-        }
-    }
-    return CORRAL_OK;
-}
-
-corral_err corral_store_delete_incident(corral_store *s, const char *id)
-{
-    int idx[] = {ST_INC_DEL_MEMBERS, ST_INC_DEL_ENTITIES, ST_INC_DELETE};
-    for (int i = 0; i < 3; i++) {
-        bind_text(s->st[idx[i]], 1, id);
-        corral_err err = step_done(s->st[idx[i]]);
-        if (err != CORRAL_OK) {
-            return err;
+        if (tied && t < cut) {
+            cut = t;
         }
     }
-    return CORRAL_OK;
+    if (err == CORRAL_OK && rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        err = CORRAL_ERR_IO;
+    }
+    corral_store_finish(s, st);
+    corral_map_free(seen);
+    corral_arena_free(arena);
+    if (err == CORRAL_OK) {
+        *from = floor != CORRAL_TIME_NONE && cut < floor ? floor : cut;
+    }
+    return err;
 }
 
 /* ---- reading ---- */
@@ -673,7 +907,12 @@ static void put_time_or_null(struct corral_strbuf *out, sqlite3_stmt *st, int c)
 }
 
 /* The columns put_incident() reads. */
-#define INC_COLS "i.json, i.status, i.assignee, i.version, i.final, i.created, i.updated"
+#define INC_COLS                                                                                   \
+    "d.json, i.status, i.assignee, i.version, i.final, i.created, i.updated, i.previous, i.next,"  \
+    " i.retracted"
+#define N_INC_COLS 10
+/* Incidents with their documents. */
+#define INC_FROM "incidents i JOIN incident_docs d ON d.seq = i.seq"
 
 /*
  * The stored incident JSON with the analyst's status in place of the
@@ -684,7 +923,7 @@ static void put_time_or_null(struct corral_strbuf *out, sqlite3_stmt *st, int c)
  */
 static void put_incident(struct corral_strbuf *out, sqlite3_stmt *st, int c)
 {
-    const char *json = col_text(st, c);
+    const char *json = corral_store_col_text(st, c);
     size_t len = strlen(json);
     const char *key = "\"status\":\"";
     const char *p = strstr(json, key);
@@ -698,7 +937,7 @@ static void put_incident(struct corral_strbuf *out, sqlite3_stmt *st, int c)
     corral_strbuf_puts(out, status);
     corral_strbuf_append(out, q, (size_t)(json + len - 1 - q));
     int first = 0;
-    const char *assignee = col_text(st, c + 2);
+    const char *assignee = corral_store_col_text(st, c + 2);
     corral_strbuf_json_key(out, &first, "assignee");
     if (*assignee) {
         corral_strbuf_json_str(out, assignee, strlen(assignee));
@@ -713,6 +952,18 @@ static void put_incident(struct corral_strbuf *out, sqlite3_stmt *st, int c)
     put_time_or_null(out, st, c + 5);
     corral_strbuf_json_key(out, &first, "updatedTimeUtc");
     put_time_or_null(out, st, c + 6);
+    static const char *const links[] = {"previous", "next"};
+    for (int k = 0; k < 2; k++) {
+        corral_strbuf_json_key(out, &first, links[k]);
+        if (sqlite3_column_type(st, c + 7 + k) == SQLITE_NULL) {
+            corral_strbuf_puts(out, "null");
+        } else {
+            const char *v = corral_store_col_text(st, c + 7 + k);
+            corral_strbuf_json_str(out, v, strlen(v));
+        }
+    }
+    corral_strbuf_json_key(out, &first, "retracted");
+    corral_strbuf_puts(out, sqlite3_column_int(st, c + 9) ? "true" : "false");
     corral_strbuf_putc(out, '}');
 }
 
@@ -792,8 +1043,8 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
         snprintf(errbuf, errlen, "cursor is not one this server gave for this sort");
         return CORRAL_ERR_BAD_VALUE;
     }
-    char sql[2048];
-    int n = snprintf(sql, sizeof(sql), "SELECT " INC_COLS ", %s, i.id FROM incidents i WHERE "
+    char sql[4096];
+    int n = snprintf(sql, sizeof(sql), "SELECT " INC_COLS ", %s, i.id FROM " INC_FROM " WHERE "
                      SCOPE_SQL("i.scope"), col);
 #define ADD(...) n += snprintf(sql + n, sizeof(sql) - (size_t)n, __VA_ARGS__)
     if (status >= 0) ADD(" AND i.status = :status");
@@ -801,8 +1052,13 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
     if (q->severity != NULL) ADD(" AND i.severity = :sev");
     if (q->scope != NULL) ADD(" AND i.scope = :scope");
     if (q->entity != NULL) {
-        ADD(" AND i.seq IN (SELECT ie.incident_id FROM entities e JOIN incident_entities ie"
-            " ON ie.entity_id = e.id WHERE e.key = :entity)");
+        /* By the key's hash, then the key itself in the document (hashes may collide). */
+        ADD(" AND i.seq IN (SELECT incident_id FROM incident_keys WHERE (incident_id >> 12) IN"
+            " (WITH RECURSIVE b(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM b"
+            " WHERE x < (SELECT max(seq) >> 12 FROM incidents)) SELECT x FROM b)"
+            " AND key_hash = :ehash)"
+            " AND EXISTS (SELECT 1 FROM json_each(d.json, '$.entities')"
+            " WHERE json_extract(value, '$.key') = :entity)");
     }
     if (q->from != CORRAL_TIME_NONE) ADD(" AND i.last >= :from");
     if (q->to != CORRAL_TIME_NONE) ADD(" AND i.first <= :to");
@@ -810,18 +1066,22 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
     ADD(" ORDER BY %s %s, i.id %s LIMIT :limit", col, desc ? "DESC" : "ASC", desc ? "DESC" : "ASC");
 #undef ADD
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, sql)) == NULL) {
         snprintf(errbuf, errlen, "query failed: %s", sqlite3_errmsg(s->db));
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
-#define BIND_T(name, v) sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, name), v, -1, SQLITE_STATIC)
+#define BIND_T(name, v)                                                                            \
+    sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, name), v, -1, SQLITE_STATIC)
 #define BIND_I(name, v) sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, name), v)
     if (status >= 0) BIND_I(":status", status);
     if (q->kind != NULL) BIND_T(":kind", q->kind);
     if (q->severity != NULL) BIND_I(":sev", (int)sev);
     if (q->scope != NULL) BIND_T(":scope", q->scope);
-    if (q->entity != NULL) BIND_T(":entity", q->entity);
+    if (q->entity != NULL) {
+        BIND_T(":entity", q->entity);
+        BIND_I(":ehash", corral_store_key_hash(q->entity, strlen(q->entity)));
+    }
     if (q->from != CORRAL_TIME_NONE) BIND_I(":from", q->from);
     if (q->to != CORRAL_TIME_NONE) BIND_I(":to", q->to);
     if (cid != NULL) {
@@ -842,8 +1102,9 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
             corral_strbuf_putc(out, ',');
         }
         put_incident(out, st, 0);
-        snprintf(next, sizeof(next), "%c%c.%lld.%s", tag, dir, (long long)sqlite3_column_int64(st, 7),
-                 col_text(st, 8));
+        snprintf(next, sizeof(next), "%c%c.%lld.%s", tag, dir,
+                 (long long)sqlite3_column_int64(st, N_INC_COLS),
+                 corral_store_col_text(st, N_INC_COLS + 1));
         rows++;
     }
     corral_err err = rc == SQLITE_ROW || rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
@@ -857,7 +1118,7 @@ corral_err corral_store_list_incidents(corral_store *s, const struct corral_scop
         corral_strbuf_puts(out, "null");
     }
     corral_strbuf_putc(out, '}');
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (err == CORRAL_OK && corral_strbuf_status(out) != CORRAL_OK) {
         err = CORRAL_ERR_NOMEM;
     }
@@ -881,31 +1142,31 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
     *found = 0;
     sqlite3_stmt *st = NULL;
     corral_err err = CORRAL_ERR_IO;
-    if (sqlite3_prepare_v2(s->db, "SELECT " INC_COLS " FROM incidents i WHERE i.id = :id AND "
-                           SCOPE_SQL("i.scope"), -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT " INC_COLS " FROM " INC_FROM " WHERE i.id = :id AND "
+                           SCOPE_SQL("i.scope"))) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"), id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        corral_store_finish(s, st);
         return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
     }
     *found = 1;
     size_t mark = out->len;
     put_incident(out, st, 0);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     st = NULL;
     if (out->len == mark || out->data[out->len - 1] != '}') {
         return CORRAL_ERR_DATA;
     }
     out->len--; /* reopen the object */
     corral_strbuf_puts(out, ",\"alertRecords\":[");
-    if (sqlite3_prepare_v2(s->db, "SELECT " ALERT_COLS " FROM incident_alerts ia JOIN alerts a"
-                           " ON a.id = ia.alert_id WHERE ia.incident_id = (SELECT seq FROM incidents WHERE id = ?1)"
-                           " ORDER BY a.start, a.id",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT " ALERT_COLS " FROM incident_members m JOIN alerts a"
+                           " ON a.seq = m.alert_seq WHERE m.incident_id ="
+                           " (SELECT seq FROM incidents WHERE id = ?1)"
+                           " ORDER BY a.start, a.id")) == NULL) {
         goto done;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -922,11 +1183,11 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
         err = CORRAL_ERR_IO;
         goto done;
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     st = NULL;
     corral_strbuf_puts(out, "],\"activity\":[");
-    if (sqlite3_prepare_v2(s->db, "SELECT at, actor, action, old, new FROM activity"
-                           " WHERE incident_id = ?1 ORDER BY seq", -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT at, actor, action, old, new FROM activity"
+                           " WHERE incident_id = ?1 ORDER BY seq")) == NULL) {
         err = CORRAL_ERR_IO;
         goto done;
     }
@@ -942,10 +1203,10 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
             if (sqlite3_column_type(st, k + 1) == SQLITE_NULL) {
                 continue;
             }
-            const char *v = col_text(st, k + 1);
-            corral_strbuf_json_key(out, &first,
-                                   k == 3 && strcmp(col_text(st, 2), "comment") == 0 ? "text"
-                                                                                     : keys[k]);
+            const char *v = corral_store_col_text(st, k + 1);
+            corral_strbuf_json_key(
+                out, &first,
+                k == 3 && strcmp(corral_store_col_text(st, 2), "comment") == 0 ? "text" : keys[k]);
             corral_strbuf_json_str(out, v, strlen(v));
         }
         corral_strbuf_putc(out, '}');
@@ -957,7 +1218,7 @@ corral_err corral_store_get_incident(corral_store *s, const struct corral_scopes
     corral_strbuf_puts(out, "]}");
     err = corral_strbuf_status(out);
 done:
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return err;
 }
 
@@ -990,7 +1251,7 @@ corral_err corral_store_list_alerts(corral_store *s, const struct corral_scopes 
     ADD(" ORDER BY a.seq DESC LIMIT :limit");
 #undef ADD
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, sql)) == NULL) {
         snprintf(errbuf, errlen, "query failed: %s", sqlite3_errmsg(s->db));
         return CORRAL_ERR_IO;
     }
@@ -1032,7 +1293,7 @@ corral_err corral_store_list_alerts(corral_store *s, const struct corral_scopes 
         corral_strbuf_puts(out, "null");
     }
     corral_strbuf_putc(out, '}');
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
 #undef BIND_T
 #undef BIND_I
     if (err == CORRAL_OK && corral_strbuf_status(out) != CORRAL_OK) {
@@ -1046,20 +1307,20 @@ corral_err corral_store_get_alert(corral_store *s, const struct corral_scopes *s
 {
     *found = 0;
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = :id AND "
-                           SCOPE_SQL("a.scope"), -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = :id AND "
+                           SCOPE_SQL("a.scope"))) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
     sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":id"), id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_ROW) {
-        sqlite3_finalize(st);
+        corral_store_finish(s, st);
         return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
     }
     *found = 1;
     corral_err err = put_alert_row(s, st, 0, out);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     st = NULL;
     if (err != CORRAL_OK || out->len == 0 || out->data[out->len - 1] != '}') {
         return err != CORRAL_OK ? err : CORRAL_ERR_NOMEM;
@@ -1067,8 +1328,10 @@ corral_err corral_store_get_alert(corral_store *s, const struct corral_scopes *s
     out->len--;
     corral_strbuf_puts(out, ",\"incidents\":[");
     /* The incidents share the alert's scope, so no other scope's id can show here. */
-    if (sqlite3_prepare_v2(s->db, "SELECT i.id FROM incident_alerts ia JOIN incidents i ON i.seq ="
-                           " ia.incident_id WHERE ia.alert_id = ?1 ORDER BY i.id", -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(
+             s, "SELECT i.id FROM incident_members m JOIN incidents i ON i.seq ="
+                " m.incident_id WHERE m.alert_seq = (SELECT seq FROM alerts WHERE id = ?1)"
+                " ORDER BY i.id")) == NULL) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -1077,10 +1340,10 @@ corral_err corral_store_get_alert(corral_store *s, const struct corral_scopes *s
         if (n++ > 0) {
             corral_strbuf_putc(out, ',');
         }
-        const char *iid = col_text(st, 0);
+        const char *iid = corral_store_col_text(st, 0);
         corral_strbuf_json_str(out, iid, strlen(iid));
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (rc != SQLITE_DONE) {
         return CORRAL_ERR_IO;
     }
@@ -1094,8 +1357,9 @@ static corral_err log_activity(corral_store *s, const char *id, corral_time now,
                                const char *action, const char *old, const char *new_)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO activity(incident_id, at, actor, action, old, new)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s,
+                                   "INSERT INTO activity(incident_id, at, actor, action, old, new)"
+                                   " VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) == NULL) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -1109,7 +1373,7 @@ static corral_err log_activity(corral_store *s, const char *id, corral_time now,
         sqlite3_bind_text(st, 6, new_, -1, SQLITE_STATIC);
     }
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
 }
 
@@ -1117,7 +1381,7 @@ static corral_err run1(corral_store *s, const char *sql, const char *a, int64_t 
                        const char *d)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, sql)) == NULL) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
@@ -1129,7 +1393,7 @@ static corral_err run1(corral_store *s, const char *sql, const char *a, int64_t 
         sqlite3_bind_text(st, 4, d, -1, SQLITE_STATIC);
     }
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
 }
 
@@ -1145,8 +1409,9 @@ corral_err corral_store_patch_incident(corral_store *s, const struct corral_scop
     sqlite3_stmt *st = NULL;
     char old_assignee[512] = "";
     int old_status = 0;
-    if (sqlite3_prepare_v2(s->db, "SELECT i.status, i.assignee FROM incidents i WHERE i.id = :id"
-                           " AND " SCOPE_SQL("i.scope"), -1, &st, NULL) != SQLITE_OK) {
+    if ((st =
+             corral_store_prepare(s, "SELECT i.status, i.assignee FROM incidents i WHERE i.id = :id"
+                                     " AND " SCOPE_SQL("i.scope"))) == NULL) {
         err = CORRAL_ERR_IO;
         goto fail;
     }
@@ -1156,9 +1421,9 @@ corral_err corral_store_patch_incident(corral_store *s, const struct corral_scop
     if (rc == SQLITE_ROW) {
         *found = 1;
         old_status = sqlite3_column_int(st, 0);
-        snprintf(old_assignee, sizeof(old_assignee), "%s", col_text(st, 1));
+        snprintf(old_assignee, sizeof(old_assignee), "%s", corral_store_col_text(st, 1));
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (rc != SQLITE_ROW) {
         err = rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
         goto fail;
@@ -1175,8 +1440,11 @@ corral_err corral_store_patch_incident(corral_store *s, const struct corral_scop
         }
     }
     if (p->status == CORRAL_STATUS_DISMISSED && p->dismiss_alerts) {
-        err = run1(s, "UPDATE alerts SET status = ?2 WHERE id IN (SELECT alert_id FROM"
-                      " incident_alerts WHERE incident_id = (SELECT seq FROM incidents WHERE id = ?1))", id, CORRAL_STATUS_DISMISSED, NULL, NULL);
+        err =
+            run1(s,
+                 "UPDATE alerts SET status = ?2 WHERE seq IN (SELECT alert_seq FROM"
+                 " incident_members WHERE incident_id = (SELECT seq FROM incidents WHERE id = ?1))",
+                 id, CORRAL_STATUS_DISMISSED, NULL, NULL);
         if (err == CORRAL_OK) {
             char n[32];
             snprintf(n, sizeof(n), "%d", sqlite3_changes(s->db));
@@ -1214,8 +1482,8 @@ fail:
 corral_err corral_store_metrics(corral_store *s, struct corral_strbuf *out)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT kind, count(*) FROM incidents GROUP BY kind ORDER BY kind",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(
+             s, "SELECT kind, count(*) FROM incidents GROUP BY kind ORDER BY kind")) == NULL) {
         return CORRAL_ERR_IO;
     }
     corral_strbuf_puts(out, "# HELP corral_incidents Incidents in the store, by kind.\n"
@@ -1224,11 +1492,11 @@ corral_err corral_store_metrics(corral_store *s, struct corral_strbuf *out)
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         /* Kinds are rule slugs ([a-z0-9-]); escape anyway, as Prometheus label values. */
         corral_strbuf_puts(out, "corral_incidents{kind=");
-        const char *k = col_text(st, 0);
+        const char *k = corral_store_col_text(st, 0);
         corral_strbuf_json_str(out, k, strlen(k));
         corral_strbuf_printf(out, "} %lld\n", (long long)sqlite3_column_int64(st, 1));
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (rc != SQLITE_DONE) {
         return CORRAL_ERR_IO;
     }
@@ -1245,9 +1513,9 @@ corral_err corral_store_add_suppression(corral_store *s, const char *scope, cons
                                         corral_time expires, corral_time now, int64_t *id)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "INSERT INTO suppression_rules(alert_type, conditions, reason,"
-                           " expires, created, scopes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)", -1, &st,
-                           NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(
+             s, "INSERT INTO suppression_rules(alert_type, conditions, reason,"
+                " expires, created, scopes) VALUES(?1, ?2, ?3, ?4, ?5, ?6)")) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_text(st, 1, alert_type);
@@ -1257,7 +1525,7 @@ corral_err corral_store_add_suppression(corral_store *s, const char *scope, cons
     sqlite3_bind_int64(st, 5, now);
     bind_text(st, 6, scope);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     *id = sqlite3_last_insert_rowid(s->db);
     return rc == SQLITE_DONE ? CORRAL_OK : CORRAL_ERR_IO;
 }
@@ -1266,9 +1534,9 @@ corral_err corral_store_list_suppressions(corral_store *s, const struct corral_s
                                           struct corral_strbuf *out)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, scopes, alert_type, conditions, reason, expires,"
+    if ((st = corral_store_prepare(s, "SELECT id, scopes, alert_type, conditions, reason, expires,"
                            " created FROM suppression_rules r WHERE " SCOPE_SQL("r.scopes")
-                           " ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+                           " ORDER BY id")) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
@@ -1281,13 +1549,13 @@ corral_err corral_store_list_suppressions(corral_store *s, const struct corral_s
         corral_strbuf_json_int(out, sqlite3_column_int64(st, 0));
         static const char *const keys[] = {"scope", "alertType"};
         for (int k = 0; k < 2; k++) {
-            const char *v = col_text(st, 1 + k);
+            const char *v = corral_store_col_text(st, 1 + k);
             corral_strbuf_json_key(out, &first, keys[k]);
             corral_strbuf_json_str(out, v, strlen(v));
         }
         corral_strbuf_json_key(out, &first, "entities");
-        corral_strbuf_puts(out, col_text(st, 3)); /* written by us, valid JSON */
-        const char *reason = col_text(st, 4);
+        corral_strbuf_puts(out, corral_store_col_text(st, 3)); /* written by us, valid JSON */
+        const char *reason = corral_store_col_text(st, 4);
         corral_strbuf_json_key(out, &first, "reason");
         corral_strbuf_json_str(out, reason, strlen(reason));
         corral_strbuf_json_key(out, &first, "expires");
@@ -1296,7 +1564,7 @@ corral_err corral_store_list_suppressions(corral_store *s, const struct corral_s
         put_time_or_null(out, st, 6);
         corral_strbuf_putc(out, '}');
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     corral_strbuf_puts(out, "]}");
     return rc == SQLITE_DONE ? corral_strbuf_status(out) : CORRAL_ERR_IO;
 }
@@ -1306,14 +1574,14 @@ corral_err corral_store_delete_suppression(corral_store *s, const struct corral_
 {
     sqlite3_stmt *st = NULL;
     *found = 0;
-    if (sqlite3_prepare_v2(s->db, "DELETE FROM suppression_rules AS r WHERE id = :id AND "
-                           SCOPE_SQL("r.scopes"), -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "DELETE FROM suppression_rules AS r WHERE id = :id AND "
+                           SCOPE_SQL("r.scopes"))) == NULL) {
         return CORRAL_ERR_IO;
     }
     bind_scopes(st, scopes);
     sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":id"), id);
     int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     if (rc != SQLITE_DONE) {
         return CORRAL_ERR_IO;
     }
@@ -1329,21 +1597,21 @@ corral_err corral_store_each_suppression(corral_store *s,
                                          void *ctx)
 {
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(s->db, "SELECT id, scopes, alert_type, conditions, expires FROM"
-                           " suppression_rules ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+    if ((st = corral_store_prepare(s, "SELECT id, scopes, alert_type, conditions, expires FROM"
+                           " suppression_rules ORDER BY id")) == NULL) {
         return CORRAL_ERR_IO;
     }
     int rc;
     corral_err err = CORRAL_OK;
     while (err == CORRAL_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-        err = fn(ctx, sqlite3_column_int64(st, 0), col_text(st, 1), col_text(st, 2),
-                 col_text(st, 3),
+        err = fn(ctx, sqlite3_column_int64(st, 0), corral_store_col_text(st, 1),
+                 corral_store_col_text(st, 2), corral_store_col_text(st, 3),
                  sqlite3_column_type(st, 4) == SQLITE_NULL ? CORRAL_TIME_NONE
                                                            : sqlite3_column_int64(st, 4));
     }
     if (err == CORRAL_OK && rc != SQLITE_DONE) {
         err = CORRAL_ERR_IO;
     }
-    sqlite3_finalize(st);
+    corral_store_finish(s, st);
     return err;
 }

@@ -19,7 +19,9 @@
  * never duplicates it. Incidents are kept as the engine last emitted them
  * (their JSON, docs/output.md) plus the columns the API filters and sorts
  * on; the status and assignee analysts set are kept apart and survive the
- * engine's later updates.
+ * engine's later updates, except that an incident an analyst closed does not
+ * change again: what the engine adds to it goes to a successor
+ * (corral_store_apply_incident, incidents.c).
  *
  * Scope isolation is enforced here, in every query that reads or changes
  * alerts or incidents: each takes a struct corral_scopes, and an alert or
@@ -40,7 +42,14 @@
 
 typedef struct corral_store corral_store;
 
-#define CORRAL_STORE_SCHEMA_VERSION 1
+#define CORRAL_STORE_SCHEMA_VERSION 2
+
+/*
+ * Process-wide SQLite settings for a store used from many threads: no memory
+ * statistics, which cost a global mutex on every allocation. Call once before
+ * the first corral_store_open of the process (later calls change nothing).
+ */
+void corral_store_init_library(void);
 
 /*
  * Open (creating if needed) the database at path and migrate it. On failure
@@ -57,8 +66,10 @@ const char *corral_store_errmsg(const corral_store *store);
 void corral_store_set_autocheckpoint(corral_store *store, int pages);
 /*
  * Copy committed WAL pages into the database (PASSIVE, beside readers and the
- * writer). When the WAL has grown past 64 MiB, also truncate it, holding
- * write_lock (when not NULL) so that the writer waits instead of failing.
+ * writer). When the WAL has grown past 64 MiB, also start it over from its
+ * beginning (the file keeps at most 128 MiB) if no reader or writer is on it
+ * at that moment; past 256 MiB, wait for that, holding write_lock (when not
+ * NULL) so that the writer waits instead of failing.
  */
 void corral_store_checkpoint(corral_store *store, pthread_mutex_t *write_lock);
 
@@ -74,6 +85,9 @@ struct corral_scopes {
 /* ---- writing: one transaction per batch ---- */
 
 corral_err corral_store_begin(corral_store *store);  /* BEGIN IMMEDIATE */
+/* A read transaction: the reads until corral_store_read_end see one snapshot. */
+corral_err corral_store_read_begin(corral_store *store);
+void corral_store_read_end(corral_store *store);
 corral_err corral_store_commit(corral_store *store); /* durable on CORRAL_OK */
 void corral_store_rollback(corral_store *store);
 
@@ -92,41 +106,98 @@ corral_err corral_store_put_alert(corral_store *store, const struct corral_alert
                                   int64_t suppressed, corral_time received,
                                   enum corral_put_result *result);
 
-/* Upsert an incident as the engine emitted it (final: its session closed). */
-corral_err corral_store_put_incident(corral_store *store, const struct corral_incident *inc,
-                                     int final, corral_time now);
+/*
+ * The same decision without writing: NEW when no alert has this id, UPDATED
+ * when one of the same scope has, CONFLICT when one of another scope has.
+ * Read-only, so any connection may ask (the server asks before the engine
+ * sees an alert, and writes later with corral_store_write_alert).
+ */
+corral_err corral_store_find_alert(corral_store *store, const char *id, const char *scope,
+                                   enum corral_put_result *result);
 
 /*
- * An incident flattened, owning nothing: what the server keeps of the last
- * version of each incident an ingest batch changed, written once at the end
- * of the batch. members: n_members systemAlertIds; entities as in the incident.
+ * Write an alert whose fate is already known (corral_store_find_alert, in
+ * the same order of writes): NEW inserts it, UPDATED sets the stored one's
+ * status, CONFLICT writes nothing. suppressed and received as for put_alert.
  */
-struct corral_incident_row {
-    const char *id, *scope, *kind, *entity_key;
-    enum corral_severity severity;
-    enum corral_entity_type entity_type;
-    corral_time first, last;
-    uint32_t version;
-    int final;
-    const char *json; /* corral_incident_json(), CORRAL_FORMAT_CORRAL */
+corral_err corral_store_write_alert(corral_store *store, const struct corral_alert *alert,
+                                    int64_t suppressed, corral_time received,
+                                    enum corral_put_result known);
+
+/*
+ * What the engine last reported, within one batch, about one incident. The
+ * links' alerts need only id, start, plan, tactics and severity (the store
+ * reads a member's entities from its stored alert when it needs them).
+ */
+struct corral_incident_change {
+    const char *id;                    /* the engine's id */
+    const struct corral_incident *inc; /* its last version; NULL: the engine retracted it */
+    int final;                         /* its session closed: this is the incident */
+    int high_if_any_high;              /* its rule: High when any member is High, else Medium */
+    /* corral_incident_json(inc), when the caller made it already (off the writer's path), or NULL
+     */
+    const char *json;
     size_t json_len;
-    const char *const *members;
-    const uint8_t *roles; /* enum corral_link_role per member */
-    uint32_t n_members;
-    const struct corral_entity *entities;
-    uint32_t n_entities;
 };
-corral_err corral_store_put_incident_row(corral_store *store, const struct corral_incident_row *row,
-                                         corral_time now);
-/* An incident the engine retracted: drop it, its membership and entities. */
+
+/*
+ * Apply one change, inside the caller's transaction. Incidents are written
+ * once per batch and per incident, and only what changed: the document and
+ * its columns, the membership and entity rows that were added or removed.
+ *
+ * An incident whose analyst status is Resolved or Dismissed does not change
+ * again. Alerts the engine adds to it later go to a successor, whose id is
+ * derived from the engine's id and a generation number (1, 2, ...), whose
+ * document has "previous" (and the closed one "next"), and which holds only
+ * the alerts that no earlier generation holds; when the successor is closed
+ * in turn, the next alerts start the generation after it.
+ *
+ * A retracted incident (inc NULL) is deleted with its successors unless an
+ * analyst has touched it (any activity: status, assignee, comment): that one
+ * is kept as it is, marked retracted, with its activity.
+ */
+corral_err corral_store_apply_incident(corral_store *store,
+                                       const struct corral_incident_change *change,
+                                       corral_time now);
+
+/* Shorthands for tests and tools: an update (or final) of inc, or a retraction of id. */
+corral_err corral_store_put_incident(corral_store *store, const struct corral_incident *inc,
+                                     int final, corral_time now);
 corral_err corral_store_delete_incident(corral_store *store, const char *id);
 
 /*
- * Every stored alert not suppressed, in arrival order, rebuilt as the
- * decoder made it, to fn (the alert is valid during the call). Stops at and
- * returns fn's first non-OK result.
+ * What the engine's close logic allows a restart to skip (see
+ * corral_store_replay_start): its allowed lateness, the longest session gap
+ * of any rule (entity sessions and machine chains), and the longest time one
+ * session or machine component may span (0: no bound).
  */
-corral_err corral_store_replay(corral_store *store,
+struct corral_replay_window {
+    corral_time lateness;
+    corral_time window;
+    corral_time max_span;
+};
+
+/*
+ * The earliest start time a replay must include so that the engine it
+ * rebuilds is the engine that stored these alerts: *from, or
+ * CORRAL_TIME_NONE for everything. The alerts from the newest start time
+ * minus lateness and window on are in sessions that may still be open; the
+ * cut then moves back past every alert that shares an entity (same scope,
+ * type and key) within the window with one after it, until a whole window
+ * passes with none, so that no session, machine component or incident
+ * straddles it. With max_span set, no cut earlier than just before newest -
+ * lateness - window - 2 max_span is needed. *scanned: alerts read to decide.
+ */
+corral_err corral_store_replay_start(corral_store *store, const struct corral_replay_window *w,
+                                     corral_time *from, uint64_t *scanned);
+
+/*
+ * Every stored alert not suppressed whose start time is from or later
+ * (CORRAL_TIME_NONE: all), in arrival order, rebuilt as the decoder made it,
+ * to fn (the alert is valid during the call). Stops at and returns fn's
+ * first non-OK result.
+ */
+corral_err corral_store_replay(corral_store *store, corral_time from,
                                corral_err (*fn)(void *ctx, const struct corral_alert *alert),
                                void *ctx, uint64_t *count);
 
@@ -139,7 +210,7 @@ struct corral_incident_query {
     const char *scope;    /* or NULL (still within the caller's scopes) */
     const char *entity;   /* an entity key of the incident (any type), or NULL */
     corral_time from, to; /* activity overlaps [from, to]; CORRAL_TIME_NONE = open */
-    const char *sort;     /* firstActivity (default), lastActivity, severity; '-' prefix: descending */
+    const char *sort; /* firstActivity (default), lastActivity, severity; '-' prefix: descending */
     const char *cursor;   /* from a previous page's "next", or NULL */
     unsigned limit;       /* 1..1000 */
 };
@@ -202,7 +273,8 @@ corral_err corral_store_add_suppression(corral_store *store, const char *scope,
                                         const char *alert_type, const char *conditions_json,
                                         const char *reason, corral_time expires, corral_time now,
                                         int64_t *id);
-/* {"rules":[...]}: the rules whose scope is within scopes ("*" rules for all-scope callers only). */
+/* {"rules":[...]}: the rules whose scope is within scopes ("*" rules for all-scope callers only).
+ */
 corral_err corral_store_list_suppressions(corral_store *store, const struct corral_scopes *scopes,
                                           struct corral_strbuf *out);
 /* *found = 0 when no rule id is within scopes. */
@@ -220,6 +292,10 @@ corral_err corral_store_each_suppression(corral_store *store,
 
 /* Prometheus lines: corral_incidents{kind="..."} n, per kind. */
 corral_err corral_store_metrics(corral_store *store, struct corral_strbuf *out);
+
+/* For the tests of migrations: make a database at path with the schema of an older version. */
+corral_err corral_store_create_version(const char *path, int version, char *errbuf,
+                                       size_t errlen);
 
 /* Internal, for token.c and the tests: the raw SQLite connection (sqlite3 *). */
 void *corral_store_db(corral_store *store);

@@ -2,6 +2,7 @@
  * token.c - API tokens (see token.h): random, hashed, compared in constant time.
  */
 #include "store/token.h"
+#include "store/store_impl.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -172,10 +173,10 @@ corral_err corral_token_check(corral_store *store, const char *token, size_t len
     char hh[2 * SHA256_DIGEST_SIZE + 1];
     hex(h, sizeof(h), hh);
     hh[CORRAL_TOKEN_ID - 1] = '\0';
-    sqlite3 *db = corral_store_db(store);
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT hash, role, scopes FROM tokens WHERE id = ?1 AND revoked = 0",
-                           -1, &st, NULL) != SQLITE_OK) {
+    /* Every request asks: the statement is kept (store_impl.h). */
+    sqlite3_stmt *st = corral_store_prepare(
+        store, "SELECT hash, role, scopes FROM tokens WHERE id = ?1 AND revoked = 0");
+    if (st == NULL) {
         return CORRAL_ERR_IO;
     }
     sqlite3_bind_text(st, 1, hh, -1, SQLITE_STATIC);
@@ -198,7 +199,7 @@ corral_err corral_token_check(corral_store *store, const char *token, size_t len
     } else if (rc != SQLITE_DONE) {
         err = CORRAL_ERR_IO;
     }
-    sqlite3_finalize(st);
+    corral_store_finish(store, st);
     return err;
 }
 
@@ -206,8 +207,8 @@ corral_err corral_token_list(corral_store *store, struct corral_strbuf *out)
 {
     sqlite3 *db = corral_store_db(store);
     sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, "SELECT id, role, scopes, created, revoked FROM tokens ORDER BY created,"
-                           " id", -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db, "SELECT id, role, scopes, created, revoked FROM tokens"
+                           " ORDER BY created, id", -1, &st, NULL) != SQLITE_OK) {
         return CORRAL_ERR_IO;
     }
     int rc;

@@ -5,7 +5,9 @@ same as `corral correlate`), re-sends, reads, paging, filters, management and
 its activity log, every role on every route, scope isolation (ids guessed,
 filters and cursors of another scope), malformed and oversized requests,
 tokens revoked, metrics, a clean stop and a restart that rebuilds the same
-state. TAP on stdout."""
+state; closed (Resolved, Dismissed) incidents that do not grow but have
+successors, retracted incidents kept when an analyst touched them. TAP on
+stdout."""
 import json
 import os
 import subprocess
@@ -331,6 +333,123 @@ again = srv.request('GET', '/api/v1/incidents?limit=1000', token=admin)[1]
 strip = lambda d: sorted((i['id'], i['alerts'], i['version']) for i in d['incidents'])  # noqa: E731
 tap.ok(st == 200 and strip(again) == strip(before), 'the rebuilt engine knows every alert: re-sending changes nothing')
 srv.stop()
+
+# ---- closed incidents grow into successors; retractions keep what an analyst touched ----
+raw_lines = open(sample, 'rb').read().split(b'\n')
+line_of = {}
+for line in subprocess.run([corral, 'alerts', '-q', sample], capture_output=True, text=True).stdout.splitlines():
+    a = json.loads(line)
+    line_of[a['systemAlertId']] = raw_lines[int(a['source'].rsplit(':', 1)[1]) - 1]
+big = sorted((i for i in expected.values() if len(i['alerts']) >= 3), key=lambda i: i['id'])
+
+
+def fresh():
+    s = Server(corral, extra=['--quiet'])
+    t = s.token('admin', '*')
+    s.start()
+    return s, t
+
+
+def post(s, t, ids):
+    st, doc, _ = s.request('POST', '/api/v1/alerts', b'\n'.join(line_of[a] for a in ids), token=t)
+    assert st == 200, (st, doc)
+
+
+def incidents_of(s, t):
+    return s.request('GET', '/api/v1/incidents?limit=1000', token=t)[1]['incidents']
+
+
+def grown(status):
+    """An incident of all but its last member, closed with status, then its last member posted."""
+    for inc in big:
+        s, t = fresh()
+        post(s, t, inc['alerts'][:-1])
+        st, doc, _ = s.request('GET', '/api/v1/incidents/' + inc['id'], token=t)
+        if st != 200 or doc['alerts'] != inc['alerts'][:-1]:
+            s.remove()
+            continue
+        s.request('PATCH', '/api/v1/incidents/' + inc['id'], {'status': status}, token=t)
+        post(s, t, inc['alerts'][-1:])
+        return s, t, inc
+    return None, None, None
+
+
+for status in ('Resolved', 'Dismissed'):
+    s, t, inc = grown(status)
+    if s is None:
+        tap.ok(False, 'a sample incident to grow after it is %s' % status)
+        continue
+    st, old, _ = s.request('GET', '/api/v1/incidents/' + inc['id'], token=t)
+    nxt = old.get('next')
+    st2, new, _ = s.request('GET', '/api/v1/incidents/%s' % nxt, token=t) if nxt else (404, None, None)
+    tap.ok(st == 200 and old['status'] == status and old['alerts'] == inc['alerts'][:-1] and
+           [a['systemAlertId'] for a in old['alertRecords']] == inc['alerts'][:-1] and old['version'] == 1,
+           'a %s incident does not grow: same members, same version' % status, str(old)[:400])
+    tap.ok(st2 == 200 and new['alerts'] == inc['alerts'][-1:] and new['previous'] == inc['id'] and
+           new['status'] == 'Active' and new['kind'] == inc['kind'] and new['next'] is None,
+           'the related alert starts a new incident, linked both ways, holding only that alert',
+           str(new)[:400])
+    listed = {i['id']: i for i in incidents_of(s, t)}
+    tap.ok(inc['id'] in listed and nxt in listed and listed[nxt]['previous'] == inc['id'] and
+           listed[inc['id']]['next'] == nxt, 'both are listed, with their links', sorted(listed))
+    # A restart rebuilds the engine; re-sending everything changes nothing.
+    before = incidents_of(s, t)
+    s.stop()
+    s.start()
+    post(s, t, inc['alerts'])
+    tap.ok(incidents_of(s, t) == before, 'after a restart and a re-send, the same incidents')
+    s.remove()
+
+# Retraction: the engine re-keys an incident when an earlier first member arrives late.
+for touch in (True, False):
+    found = None
+    for inc in big:
+        s, t = fresh()
+        post(s, t, inc['alerts'][1:])
+        early = [i for i in incidents_of(s, t) if i['alerts'] == inc['alerts'][1:] and i['kind'] == inc['kind']]
+        if early and early[0]['id'] != inc['id']:
+            found = (s, t, inc, early[0]['id'])
+            break
+        s.remove()
+    if found is None:
+        tap.ok(False, 'a sample incident to re-key by a late first member')
+        continue
+    s, t, inc, old_id = found
+    if touch:
+        s.request('PATCH', '/api/v1/incidents/' + old_id, {'assignee': 'ana', 'comment': 'looking'}, token=t)
+    post(s, t, inc['alerts'][:1])
+    st, doc, _ = s.request('GET', '/api/v1/incidents/' + old_id, token=t)
+    st2, cur, _ = s.request('GET', '/api/v1/incidents/' + inc['id'], token=t)
+    if touch:
+        tap.ok(st == 200 and doc['retracted'] is True and doc['assignee'] == 'ana' and doc['status'] == 'Active' and
+               [a['action'] for a in doc['activity']] == ['assignee', 'comment'],
+               'a retracted incident an analyst touched is kept, marked retracted, with its activity', str(doc)[:400])
+    else:
+        tap.ok(st == 404, 'a retracted incident nobody touched is gone', (st, str(doc)[:200]))
+    tap.ok(st2 == 200 and cur['alerts'] == inc['alerts'] and cur['retracted'] is False,
+           'the incident the engine reports instead holds every member')
+    s.remove()
+
+# ---- one large request (written in several chunks) = the same alerts in small requests ----
+gen = os.path.join(os.environ.get('CORRAL_BUILD_ROOT', os.path.dirname(os.path.abspath(corral))), 'bench', 'gen_alerts')
+if os.path.exists(gen):
+    big_body = subprocess.run([gen, '--count', '7000', '--attacks', '60', '--scopes', '4', '--span-days', '3',
+                               '--lifetime-days', '1', '--seed', '5',
+                               '--catalog', os.path.join(root, 'data', 'defender-alert-catalog.tsv')],
+                              capture_output=True, check=True).stdout
+    big_lines = [l for l in big_body.split(b'\n') if l.strip()]
+    states = []
+    for size in (len(big_lines), 300):
+        s, t = fresh()
+        for i in range(0, len(big_lines), size):
+            st, doc, _ = s.request('POST', '/api/v1/alerts', b'\n'.join(big_lines[i:i + size]), token=t, timeout=120)
+            assert st == 200, (st, str(doc)[:300])
+        states.append(sorted(json.dumps({k: v for k, v in i.items() if k not in ('createdTimeUtc', 'updatedTimeUtc')},
+                                        sort_keys=True) for i in incidents_of(s, t)))
+        s.remove()
+    tap.ok(states[0] == states[1] and len(states[0]) > 0,
+           'one request of %d alerts gives the incidents of the same alerts in requests of 300 (%d)' %
+           (len(big_lines), len(states[0])), '\n'.join(sorted(set(states[0]) ^ set(states[1])))[:2000])
 
 # ---- TLS ----
 import shutil  # noqa: E402
