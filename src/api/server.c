@@ -483,9 +483,12 @@ static corral_err replay_one(void *ctx, const struct corral_alert *alert)
 
 /*
  * The longest time one engine session or machine component may span, for the
- * replay bound (store.h, corral_replay_window): 0 while the engine sets no
- * such bound, and then only the sweep of corral_store_replay_start limits
- * what a restart replays.
+ * replay bound (store.h, corral_replay_window). 0: no bound the replay may
+ * use. The engine does cap sessions at max_span, but from each session's
+ * first alert, so where an entity that never goes quiet has its sessions cut
+ * depends on its first alert, however long ago: a replay that starts later
+ * would cut them elsewhere. So only the sweep of corral_store_replay_start,
+ * back to a window with no shared entity across it, limits the replay.
  */
 static corral_time engine_max_span(const struct corral_engine_opts *eo)
 {
@@ -519,7 +522,8 @@ static corral_time longest_window(const struct corral_ruleset *rs)
 static corral_err rebuild_engine(corral_server *s, char *errbuf, size_t errlen)
 {
     corral_engine_free(s->engine);
-    struct corral_engine_opts eo = {.lateness = s->opts.lateness, .stream = 1};
+    struct corral_engine_opts eo = {
+        .lateness = s->opts.lateness, .stream = 1, .max_span = s->opts.max_span};
     s->sink.ctx = s;
     s->sink.incident = on_incident;
     s->cur = NULL;

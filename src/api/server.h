@@ -49,6 +49,7 @@ struct corral_server_opts {
     int read_nice;              /* request threads run at this nice value above ingest's
                                    (default 19; 0: the same) */
     corral_time lateness;       /* engine lateness (default 24h) */
+    corral_time max_span;       /* engine max_span (0: the rules', 7d for the built-ins) */
     /* Borrowed, must outlive the server. */
     const struct corral_ruleset *rules;
     const corral_catalog *catalog;

@@ -46,6 +46,8 @@ static const char help[] =
     "  --no-builtin-rules        only the --rules files\n"
     "  --window DURATION         every rule's session window\n"
     "  --lateness DURATION       how late an alert may arrive (default 24h)\n"
+    "  --max-span DURATION       the longest an incident's session may last from its\n"
+    "                            first alert (default: the rules' max_span, 7d)\n"
     "  --catalog FILE, --max-record-size SIZE, --max-depth N   as for `corral correlate`\n"
     "  -q, --quiet               no log lines\n"
     "  -h, --help                show this help\n"
@@ -127,7 +129,8 @@ int corral_cmd_serve(int argc, char **argv)
 {
     enum {
         OPT_DB = 256, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_MAX_BODY, OPT_MAX_HEADER, OPT_MAX_CONN,
-        OPT_TIMEOUT, OPT_RULES, OPT_NO_BUILTIN, OPT_WINDOW, OPT_LATENESS, OPT_READ_NICE
+        OPT_TIMEOUT, OPT_RULES, OPT_NO_BUILTIN, OPT_WINDOW, OPT_LATENESS, OPT_READ_NICE,
+        OPT_MAX_SPAN
     };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -143,6 +146,7 @@ int corral_cmd_serve(int argc, char **argv)
         {"no-builtin-rules", no_argument, NULL, OPT_NO_BUILTIN},
         {"window", required_argument, NULL, OPT_WINDOW},
         {"lateness", required_argument, NULL, OPT_LATENESS},
+        {"max-span", required_argument, NULL, OPT_MAX_SPAN},
         CORRAL_INPUT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -218,6 +222,11 @@ int corral_cmd_serve(int argc, char **argv)
             break;
         case OPT_WINDOW:
             if (corral_duration_arg(prog, "--window", optarg, &window) != 0) {
+                return CORRAL_EXIT_ERROR;
+            }
+            break;
+        case OPT_MAX_SPAN:
+            if (corral_duration_arg(prog, "--max-span", optarg, &so.max_span) != 0) {
                 return CORRAL_EXIT_ERROR;
             }
             break;
