@@ -335,6 +335,11 @@ static int print_table(const struct corral_ruleset *rs)
         }
     }
     corral_strbuf_release(&sb);
+    char span[32];
+    corral_rules_format_duration(rs->max_span, span, sizeof(span));
+    printf("\nA session lasts at most %s from its first alert (max_span); machine components never\n"
+           "cross a cell of %s counted from 1970-01-01 00:00 UTC.\n",
+           span, span);
     if (fflush(stdout) != 0) {
         fprintf(stderr, "corral rules: cannot write the output\n");
         return CORRAL_EXIT_ERROR;

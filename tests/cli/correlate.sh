@@ -98,6 +98,7 @@ check "correlate refuses a bad rules file (exit 2)" '[ $status -eq 2 ]'
 status=$?
 check "rules check: the built-in rules are valid" '[ $status -eq 0 ] && grep -q "24 rules OK" "$work/ok"'
 check "rules list: the 24 kinds" '[ "$("$corral" rules list | grep -cE "^ ?[0-9]+ ")" -eq 24 ]'
+check "rules list: the maximum span" '"$corral" rules list | grep -q "at most 7d from its first alert"'
 
 # Same sample, lines in reverse order: within the lateness, the same output byte for byte.
 tac "$sample" >"$work/reversed"
