@@ -51,6 +51,9 @@ static const char help[] =
     "  --window DURATION         the session window of every rule, e.g. 24h, 90m, 2d\n"
     "                            (default: each rule's own, 24h for the built-ins)\n"
     "  --lateness DURATION       how late an alert may arrive (default 24h)\n"
+    "  --scope-lag DURATION      how far one tenant's alerts may trail the newest of\n"
+    "                            any tenant and still count (default: the lateness);\n"
+    "                            each scope then keeps its own watermark\n"
     "  --max-span DURATION       the longest an incident's session may last from its\n"
     "                            first alert; later alerts start a new one (default:\n"
     "                            the rules file's max_span, 7d for the built-ins)\n"
@@ -252,7 +255,7 @@ int corral_cmd_correlate(int argc, char **argv)
 {
     enum {
         OPT_RULES = 256, OPT_WINDOW, OPT_LATENESS, OPT_FORMAT, OPT_STREAM, OPT_PROGRESS,
-        OPT_NO_PROGRESS, OPT_NO_BUILTIN, OPT_SHARD, OPT_MAX_SPAN
+        OPT_NO_PROGRESS, OPT_NO_BUILTIN, OPT_SHARD, OPT_MAX_SPAN, OPT_SCOPE_LAG
     };
     static const struct option longopts[] = {
         {"rules", required_argument, NULL, OPT_RULES},
@@ -261,6 +264,7 @@ int corral_cmd_correlate(int argc, char **argv)
         {"window", required_argument, NULL, OPT_WINDOW},
         {"lateness", required_argument, NULL, OPT_LATENESS},
         {"max-span", required_argument, NULL, OPT_MAX_SPAN},
+        {"scope-lag", required_argument, NULL, OPT_SCOPE_LAG},
         {"format", required_argument, NULL, OPT_FORMAT},
         {"stream", no_argument, NULL, OPT_STREAM},
         {"progress", no_argument, NULL, OPT_PROGRESS},
@@ -313,6 +317,12 @@ int corral_cmd_correlate(int argc, char **argv)
         case OPT_LATENESS:
             if (corral_duration_arg("corral correlate", "--lateness", optarg, &eopts.lateness) !=
                 0) {
+                return CORRAL_EXIT_ERROR;
+            }
+            break;
+        case OPT_SCOPE_LAG:
+            if (corral_duration_arg("corral correlate", "--scope-lag", optarg,
+                                    &eopts.scope_lag) != 0) {
                 return CORRAL_EXIT_ERROR;
             }
             break;

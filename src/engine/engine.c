@@ -134,6 +134,21 @@ static corral_time session_open_until(struct corral_ealert *const *al, uint32_t 
     return by_gap < by_span ? by_gap : by_span;
 }
 
+/* ---- scope clocks ------------------------------------------------------------------ */
+
+/*
+ * A scope's clock: its newest start time and the close events of its entity
+ * lists and machine components. Its watermark is its newest start time less
+ * the lateness, but never below the newest start time of any scope less the
+ * allowed lag between scopes (opts.scope_lag). Without a lag longer than the
+ * lateness every scope shares one clock, and the watermark is the engine's.
+ */
+struct sclock {
+    corral_time max_seen;       /* newest start time of its scopes, INT64_MIN before any */
+    struct corral_kheap events; /* close events, see EVENT_TIME_MAX */
+    char scope[];               /* the clocks map's key ("" for the shared clock) */
+};
+
 /* ---- entities and components ------------------------------------------------------- */
 
 struct eent {
@@ -143,6 +158,7 @@ struct eent {
     const char *key;   /* inside ckey */
     uint32_t keylen;
     enum corral_entity_type type;
+    struct sclock *clock; /* its scope's */
     struct avec all; /* every alert naming it, for entity rules */
     struct avec vm;  /* alerts on vms naming it, for machine ties */
     uint32_t vm_compacted; /* vm.n after the last full compaction */
@@ -154,6 +170,7 @@ struct corral_ecomp {
     struct avec members;
     corral_time last;
     int64_t cell; /* every member starts in [cell * span, (cell + 1) * span) */
+    struct sclock *clock; /* its scope's */
     uint32_t pending;
     int dead; /* merged into another, or closed */
     /* --stream: the chain id last reported, and one of a component merged into this one. */
@@ -204,9 +221,14 @@ struct corral_engine {
     corral_map *ents;     /* ckey -> eent */
     corral_map *waiting;  /* serial -> fin, until released */
     corral_map *streamed; /* --stream: id -> struct streamed, incidents reported but not final */
-    struct corral_kheap events; /* close events, see EVENT_TIME_MAX */
+    struct sclock *shared;  /* the clock of every scope, without a scope lag */
+    corral_map *clocks;     /* with a scope lag: scope -> its clock */
+    struct corral_kheap floors; /* (a clock's first event key, clock): lazy, see lift_floor */
+    corral_time lag;        /* the most a scope's watermark trails the newest alert's */
+    int flushing;           /* every watermark is past everything */
     struct corral_kheap alive;  /* (start, ealert) of open alerts */
     struct corral_heap ready; /* fin* by (first activity, id) */
+    /* Newest start time of any scope, and the lowest watermark a scope can have (newest - lag). */
     corral_time max_seen, watermark;
     /* Per entity type: the scenarios that share it, and the longest of their windows. */
     struct scen_ref *by_type[CORRAL_ENT_COUNT];
@@ -279,16 +301,26 @@ corral_engine *corral_engine_new(const struct corral_ruleset *rules,
     en->ents = corral_map_new();
     en->waiting = corral_map_new();
     en->streamed = corral_map_new();
-    corral_kheap_init(&en->events);
+    corral_kheap_init(&en->floors);
     corral_kheap_init(&en->alive);
     corral_heap_init(&en->ready, sizeof(struct fin *), ready_less);
     en->max_seen = INT64_MIN;
     en->watermark = INT64_MIN;
+    en->lag = en->opts.scope_lag > en->opts.lateness ? en->opts.scope_lag : en->opts.lateness;
+    en->shared = calloc(1, sizeof(struct sclock) + 1);
+    if (en->shared != NULL) {
+        en->shared->max_seen = INT64_MIN;
+        corral_kheap_init(&en->shared->events);
+    }
+    if (en->opts.scope_lag > en->opts.lateness) {
+        en->clocks = corral_map_new();
+    }
     size_t nr = rules->n_rules > 0 ? rules->n_rules : 1;
     en->rule_counts = calloc(nr, sizeof(uint64_t));
     en->req_text = calloc(nr, sizeof(*en->req_text));
     en->rule_text = calloc(nr, sizeof(*en->rule_text));
     if (en->alerts == NULL || en->ents == NULL || en->waiting == NULL || en->streamed == NULL ||
+        en->shared == NULL || (en->opts.scope_lag > en->opts.lateness && en->clocks == NULL) ||
         en->rule_counts == NULL || en->req_text == NULL || en->rule_text == NULL) {
         corral_engine_free(en);
         return NULL;
@@ -366,14 +398,11 @@ static void eent_free(struct eent *E)
     free(E);
 }
 
-void corral_engine_free(corral_engine *en)
+/* Let go of a clock's close events (a component's last reference may be its event). */
+static void drop_events(struct sclock *k)
 {
-    if (en == NULL) {
-        return;
-    }
-    /* Events may point at components whose last reference is the event itself. */
     struct corral_kheap_item ev;
-    while (corral_kheap_pop(&en->events, &ev)) {
+    while (corral_kheap_pop(&k->events, &ev)) {
         if ((ev.key & 1) == EV_COMP) {
             struct corral_ecomp *c = ev.ptr;
             if (--c->pending == 0) {
@@ -387,6 +416,31 @@ void corral_engine_free(corral_engine *en)
             ((struct eent *)ev.ptr)->pending--;
         }
     }
+    corral_kheap_release(&k->events);
+}
+
+void corral_engine_free(corral_engine *en)
+{
+    if (en == NULL) {
+        return;
+    }
+    /* Events may point at components whose last reference is the event itself. */
+    size_t cpos = 0;
+    struct sclock *clock = en->shared;
+    while (clock != NULL) {
+        drop_events(clock);
+        if (clock != en->shared) {
+            free(clock);
+        }
+        const void *ck;
+        size_t ckl;
+        void *cv;
+        clock = en->clocks != NULL && corral_map_next(en->clocks, &cpos, &ck, &ckl, &cv) ? cv
+                                                                                          : NULL;
+    }
+    free(en->shared);
+    corral_map_free(en->clocks);
+    corral_kheap_release(&en->floors);
     if (en->ents != NULL) {
         size_t pos = 0;
         const void *k;
@@ -426,7 +480,6 @@ void corral_engine_free(corral_engine *en)
         }
     }
     corral_map_free(en->streamed);
-    corral_kheap_release(&en->events);
     corral_kheap_release(&en->alive);
     corral_heap_release(&en->ready);
     for (unsigned t = 0; t < CORRAL_ENT_COUNT; t++) {
@@ -990,7 +1043,7 @@ done:
 
 /* ---- entities, components, events ---------------------------------------------------- */
 
-static struct eent *entity_get(corral_engine *en, const char *scope,
+static struct eent *entity_get(corral_engine *en, struct sclock *k, const char *scope,
                                const struct corral_entity *ent)
 {
     size_t slen = strlen(scope);
@@ -1021,6 +1074,7 @@ static struct eent *entity_get(corral_engine *en, const char *scope,
             E->key = E->ckey + slen + 3;
             E->keylen = ent->len;
             E->type = ent->type;
+            E->clock = k;
             if (corral_map_put_h(en->ents, E->ckey, cklen, h, E) != CORRAL_OK) {
                 free(E);
                 E = NULL;
@@ -1034,14 +1088,55 @@ static struct eent *entity_get(corral_engine *en, const char *scope,
     return E;
 }
 
-static void push_event(corral_engine *en, corral_time t, int kind, void *ptr)
+/* A clock's watermark: alerts of its scopes that start before it are too late. */
+static corral_time clock_watermark(const corral_engine *en, const struct sclock *k)
+{
+    if (en->flushing) {
+        return TIME_MAX;
+    }
+    corral_time own = k->max_seen == INT64_MIN ? INT64_MIN : k->max_seen - en->opts.lateness;
+    return own > en->watermark ? own : en->watermark;
+}
+
+/* The clock of a scope's alerts (created at its first alert); NULL when out of memory. */
+static struct sclock *clock_of(corral_engine *en, const char *scope)
+{
+    if (en->clocks == NULL) {
+        return en->shared;
+    }
+    size_t len = strlen(scope);
+    struct sclock *k = corral_map_get(en->clocks, scope, len);
+    if (k != NULL) {
+        return k;
+    }
+    k = calloc(1, sizeof(*k) + len + 1);
+    if (k == NULL) {
+        return NULL;
+    }
+    memcpy(k->scope, scope, len + 1);
+    k->max_seen = INT64_MIN;
+    corral_kheap_init(&k->events);
+    if (corral_map_put(en->clocks, k->scope, len, k) != CORRAL_OK) {
+        free(k);
+        return NULL;
+    }
+    return k;
+}
+
+static void push_event(corral_engine *en, struct sclock *k, corral_time t, int kind, void *ptr)
 {
     if (t > EVENT_TIME_MAX) {
         t = EVENT_TIME_MAX;
     }
-    if (corral_kheap_push(&en->events, t * 2 + kind, ptr) != CORRAL_OK) {
+    int64_t key = t * 2 + kind;
+    if (corral_kheap_push(&k->events, key, ptr) != CORRAL_OK) {
         fail(en, CORRAL_ERR_NOMEM);
         return;
+    }
+    /* A new first event of its clock: note it for lift_floor. */
+    if (corral_kheap_top(&k->events)->key == key &&
+        corral_kheap_push(&en->floors, key, k) != CORRAL_OK) {
+        fail(en, CORRAL_ERR_NOMEM);
     }
     if (kind == EV_ENTITY) {
         ((struct eent *)ptr)->pending++;
@@ -1161,9 +1256,10 @@ static void process_entity(corral_engine *en, struct eent *E)
 {
     E->pending--;
     corral_time w = en->window_of_type[E->type];
+    corral_time wm = clock_watermark(en, E->clock);
     while (E->all.n > 0) {
         uint32_t j = session_end(E->all.v, E->all.n, 0, w, en->max_span);
-        if (session_open_until(E->all.v, j, w, en->max_span) >= en->watermark) {
+        if (session_open_until(E->all.v, j, w, en->max_span) >= wm) {
             break;
         }
         evaluate_run(en, E, E->all.v, j);
@@ -1211,22 +1307,22 @@ static void process_entity(corral_engine *en, struct eent *E)
         if (E->vm.n > 0) {
             /* The first tie still open closes with its component. */
             struct corral_ecomp *c = uf_find(E->vm.v[0])->comp;
-            corral_time t = c != NULL ? comp_open_until(en, c) : en->watermark;
+            corral_time t = c != NULL ? comp_open_until(en, c) : wm;
             if (t < next) {
                 next = t;
             }
         }
         /* Never before the watermark: what is due now is already in the heap ahead of this. */
-        push_event(en, next > en->watermark ? next : en->watermark, EV_ENTITY, E);
+        push_event(en, E->clock, next > wm ? next : wm, EV_ENTITY, E);
     }
 }
 
 static void process_comp(corral_engine *en, struct corral_ecomp *c)
 {
     c->pending--;
-    if (!c->dead && comp_open_until(en, c) >= en->watermark) {
+    if (!c->dead && comp_open_until(en, c) >= clock_watermark(en, c->clock)) {
         /* It grew since this event was set: come back when it can close. */
-        push_event(en, comp_open_until(en, c), EV_COMP, c);
+        push_event(en, c->clock, comp_open_until(en, c), EV_COMP, c);
         return;
     }
     if (!c->dead) {
@@ -1280,16 +1376,18 @@ static void release(corral_engine *en)
     }
 }
 
-static void advance(corral_engine *en)
+/* Process a clock's close events that its watermark has passed. */
+static void advance_clock(corral_engine *en, struct sclock *k)
 {
     /* Due: time < watermark (at the flush, every time short of the clamp). */
-    corral_time due = en->watermark < EVENT_TIME_MAX ? en->watermark : EVENT_TIME_MAX;
+    corral_time wm = clock_watermark(en, k);
+    corral_time due = wm < EVENT_TIME_MAX ? wm : EVENT_TIME_MAX;
     const struct corral_kheap_item *top;
-    while ((top = corral_kheap_top(&en->events)) != NULL && top->key < due * 2) {
+    while ((top = corral_kheap_top(&k->events)) != NULL && top->key < due * 2) {
         struct corral_kheap_item ev;
-        corral_kheap_pop(&en->events, &ev);
+        corral_kheap_pop(&k->events, &ev);
         /* The next event's entity is a cache miss: start loading it now. */
-        const struct corral_kheap_item *next = corral_kheap_top(&en->events);
+        const struct corral_kheap_item *next = corral_kheap_top(&k->events);
         if (next != NULL) {
             __builtin_prefetch(next->ptr);
         }
@@ -1299,11 +1397,35 @@ static void advance(corral_engine *en)
             process_comp(en, ev.ptr);
         }
     }
-    release(en);
+    if ((top = corral_kheap_top(&k->events)) != NULL &&
+        corral_kheap_push(&en->floors, top->key, k) != CORRAL_OK) {
+        fail(en, CORRAL_ERR_NOMEM);
+    }
+}
+
+/*
+ * The lowest watermark (newest start time of any scope - lag) rose: every
+ * clock with an event before it advances. en->floors holds each clock's first
+ * event key as it was when noted; an entry whose clock has moved on is stale.
+ */
+static void lift_floor(corral_engine *en)
+{
+    corral_time due = en->watermark < EVENT_TIME_MAX ? en->watermark : EVENT_TIME_MAX;
+    const struct corral_kheap_item *top;
+    while ((top = corral_kheap_top(&en->floors)) != NULL && top->key < due * 2) {
+        struct corral_kheap_item f;
+        corral_kheap_pop(&en->floors, &f);
+        struct sclock *k = f.ptr;
+        const struct corral_kheap_item *first = corral_kheap_top(&k->events);
+        if (first != NULL && first->key == f.key) {
+            advance_clock(en, k);
+        }
+    }
 }
 
 /* Put a vm alert into its machine component, tied to its neighbours; es[i]: its entities'. */
-static void add_to_machines(corral_engine *en, struct corral_ealert *x, struct eent *const *es)
+static void add_to_machines(corral_engine *en, struct sclock *k, struct corral_ealert *x,
+                            struct eent *const *es)
 {
     int64_t cell = span_cell(en, x->a.start);
     x->refs++;
@@ -1329,10 +1451,10 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x, struct e
         x->refs++;
         struct corral_ealert *near[2] = {pos > 0 ? E->vm.v[pos - 1] : NULL,
                                          (uint32_t)pos + 1 < E->vm.n ? E->vm.v[pos + 1] : NULL};
-        for (int k = 0; k < 2; k++) {
-            struct corral_ealert *y = near[k];
-            corral_time gap = y == NULL ? 0 : k == 0 ? x->a.start - y->a.start
-                                                     : y->a.start - x->a.start;
+        for (int side = 0; side < 2; side++) {
+            struct corral_ealert *y = near[side];
+            corral_time gap = y == NULL ? 0 : side == 0 ? x->a.start - y->a.start
+                                                        : y->a.start - x->a.start;
             /* Ties hold within the window, and never across a cell boundary. */
             if (y == NULL || y->chain_closed || gap > w || span_cell(en, y->a.start) != cell) {
                 continue;
@@ -1350,7 +1472,7 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x, struct e
             joined = 1;
         }
         if (E->pending == 0) {
-            push_event(en, x->a.start + w, EV_ENTITY, E);
+            push_event(en, k, x->a.start + w, EV_ENTITY, E);
         }
     }
     if (!joined) {
@@ -1361,6 +1483,7 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x, struct e
             return;
         }
         c->cell = cell;
+        c->clock = k;
         c->last = x->a.start;
         x->comp = c;
     }
@@ -1370,7 +1493,7 @@ static void add_to_machines(corral_engine *en, struct corral_ealert *x, struct e
     }
     /* One close event per component; when it fires early it is put back (process_comp). */
     if (root->pending == 0) {
-        push_event(en, comp_open_until(en, root), EV_COMP, root);
+        push_event(en, k, comp_open_until(en, root), EV_COMP, root);
     }
 }
 
@@ -1418,14 +1541,19 @@ static int correlatable(const corral_engine *en, const struct corral_alert *a)
     return 0;
 }
 
-/* An alert that starts at t was taken: move the watermark, close what it passes. */
-static void take_time(corral_engine *en, corral_time t)
+/* An alert of clock k that starts at t was taken: move the watermarks, close what they pass. */
+static void take_time(corral_engine *en, struct sclock *k, corral_time t)
 {
+    if (t > k->max_seen) {
+        k->max_seen = t;
+    }
     if (t > en->max_seen) {
         en->max_seen = t;
-        en->watermark = en->max_seen - en->opts.lateness;
+        en->watermark = en->max_seen - en->lag;
     }
-    advance(en);
+    advance_clock(en, k);
+    lift_floor(en);
+    release(en);
 }
 
 corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert)
@@ -1439,7 +1567,12 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         en->stats.duplicates++;
         return CORRAL_OK;
     }
-    if (alert->start == CORRAL_TIME_NONE || alert->start < en->watermark) {
+    struct sclock *k = clock_of(en, alert->scope);
+    if (k == NULL) {
+        fail(en, CORRAL_ERR_NOMEM);
+        return en->failed;
+    }
+    if (alert->start == CORRAL_TIME_NONE || alert->start < clock_watermark(en, k)) {
         en->stats.too_late++;
         return CORRAL_OK;
     }
@@ -1449,7 +1582,7 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         if (en->stats.open_alerts + 1 > en->stats.peak_open_alerts) {
             en->stats.peak_open_alerts = en->stats.open_alerts + 1;
         }
-        take_time(en, alert->start);
+        take_time(en, k, alert->start);
         return en->failed;
     }
     struct corral_ealert *x = corral_ealert_new(alert);
@@ -1477,7 +1610,7 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         const struct corral_entity *ent = &x->a.entities[i];
         int wanted = en->n_by_type[ent->type] > 0 ||
                      (machines && (tie_types & (1u << ent->type)) != 0);
-        es[i] = wanted ? entity_get(en, x->a.scope, ent) : NULL;
+        es[i] = wanted ? entity_get(en, k, x->a.scope, ent) : NULL;
     }
     for (uint32_t i = 0; i < x->a.n_entities; i++) {
         const struct corral_entity *ent = &x->a.entities[i];
@@ -1492,11 +1625,11 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         x->refs++;
         x->open++;
         if (E->pending == 0) {
-            push_event(en, x->a.start + en->window_of_type[ent->type], EV_ENTITY, E);
+            push_event(en, k, x->a.start + en->window_of_type[ent->type], EV_ENTITY, E);
         }
     }
     if (machines) {
-        add_to_machines(en, x, es);
+        add_to_machines(en, k, x, es);
     }
     /* A standalone alert is freed by close_holder(): nothing of x is read after it. */
     const corral_time start = x->a.start;
@@ -1518,14 +1651,25 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
     if (es != stack_es) {
         free(es);
     }
-    take_time(en, start);
+    take_time(en, k, start);
     return en->failed;
 }
 
 corral_err corral_engine_flush(corral_engine *en)
 {
     en->watermark = TIME_MAX;
-    advance(en);
+    en->flushing = 1;
+    advance_clock(en, en->shared);
+    if (en->clocks != NULL) {
+        size_t pos = 0;
+        const void *key;
+        size_t len;
+        void *value;
+        while (corral_map_next(en->clocks, &pos, &key, &len, &value)) {
+            advance_clock(en, value);
+        }
+    }
+    release(en);
     /*
      * --stream: every incident reported is now final or retracted; one still open
      * here was reported live and did not stand at the close (a chain whose members

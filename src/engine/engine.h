@@ -8,7 +8,8 @@
  * state and does no I/O: incidents go to a sink.
  *
  * Time is event time (each alert's start time), not arrival time. The
- * watermark is the newest start time seen minus the allowed lateness; an
+ * watermark is the newest start time seen minus the allowed lateness (per
+ * scope with opts.scope_lag, never below the newest of all less the lag); an
  * alert older than the watermark can no longer change anything and is
  * counted as too late. A session (alerts sharing an entity, each within the
  * window of the previous, and within the maximum span of the first) closes
@@ -42,6 +43,8 @@ struct corral_engine_opts {
     corral_time lateness; /* allowed lateness, ticks (default: CORRAL_DEFAULT_LATENESS) */
     int stream;           /* also emit CORRAL_INC_UPDATE each time an incident appears or grows */
     corral_time max_span; /* the longest session, ticks; 0: the rule set's max_span */
+    corral_time scope_lag; /* how far a scope may trail the newest alert of any scope; up to
+                              the lateness (the default, 0) all scopes share one watermark */
 };
 
 #define CORRAL_TICKS_PER_SECOND 10000000LL
