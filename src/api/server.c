@@ -522,8 +522,10 @@ static corral_time longest_window(const struct corral_ruleset *rs)
 static corral_err rebuild_engine(corral_server *s, char *errbuf, size_t errlen)
 {
     corral_engine_free(s->engine);
-    struct corral_engine_opts eo = {
-        .lateness = s->opts.lateness, .stream = 1, .max_span = s->opts.max_span};
+    struct corral_engine_opts eo = {.lateness = s->opts.lateness,
+                                    .stream = 1,
+                                    .max_span = s->opts.max_span,
+                                    .scope_lag = s->opts.scope_lag};
     s->sink.ctx = s;
     s->sink.incident = on_incident;
     s->cur = NULL;
@@ -532,7 +534,9 @@ static corral_err rebuild_engine(corral_server *s, char *errbuf, size_t errlen)
         snprintf(errbuf, errlen, "out of memory");
         return CORRAL_ERR_NOMEM;
     }
-    struct corral_replay_window w = {.lateness = eo.lateness, .window = s->window,
+    /* With a scope lag, a scope's open sessions may trail the newest alert by the lag. */
+    corral_time behind = eo.scope_lag > eo.lateness ? eo.scope_lag : eo.lateness;
+    struct corral_replay_window w = {.lateness = behind, .window = s->window,
                                      .max_span = engine_max_span(&eo)};
     corral_time from = CORRAL_TIME_NONE;
     uint64_t scanned = 0, n = 0;

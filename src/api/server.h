@@ -50,6 +50,7 @@ struct corral_server_opts {
                                    (default 19; 0: the same) */
     corral_time lateness;       /* engine lateness (default 24h) */
     corral_time max_span;       /* engine max_span (0: the rules', 7d for the built-ins) */
+    corral_time scope_lag;      /* engine scope_lag (0: the lateness, one watermark) */
     /* Borrowed, must outlive the server. */
     const struct corral_ruleset *rules;
     const corral_catalog *catalog;

@@ -46,6 +46,8 @@ static const char help[] =
     "  --no-builtin-rules        only the --rules files\n"
     "  --window DURATION         every rule's session window\n"
     "  --lateness DURATION       how late an alert may arrive (default 24h)\n"
+    "  --scope-lag DURATION      how far one tenant's alerts may trail the newest of\n"
+    "                            any tenant and still count (default: the lateness)\n"
     "  --max-span DURATION       the longest an incident's session may last from its\n"
     "                            first alert (default: the rules' max_span, 7d)\n"
     "  --catalog FILE, --max-record-size SIZE, --max-depth N   as for `corral correlate`\n"
@@ -130,7 +132,7 @@ int corral_cmd_serve(int argc, char **argv)
     enum {
         OPT_DB = 256, OPT_LISTEN, OPT_CERT, OPT_KEY, OPT_MAX_BODY, OPT_MAX_HEADER, OPT_MAX_CONN,
         OPT_TIMEOUT, OPT_RULES, OPT_NO_BUILTIN, OPT_WINDOW, OPT_LATENESS, OPT_READ_NICE,
-        OPT_MAX_SPAN
+        OPT_MAX_SPAN, OPT_SCOPE_LAG
     };
     static const struct option longopts[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -147,6 +149,7 @@ int corral_cmd_serve(int argc, char **argv)
         {"window", required_argument, NULL, OPT_WINDOW},
         {"lateness", required_argument, NULL, OPT_LATENESS},
         {"max-span", required_argument, NULL, OPT_MAX_SPAN},
+        {"scope-lag", required_argument, NULL, OPT_SCOPE_LAG},
         CORRAL_INPUT_LONGOPTS,
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -222,6 +225,11 @@ int corral_cmd_serve(int argc, char **argv)
             break;
         case OPT_WINDOW:
             if (corral_duration_arg(prog, "--window", optarg, &window) != 0) {
+                return CORRAL_EXIT_ERROR;
+            }
+            break;
+        case OPT_SCOPE_LAG:
+            if (corral_duration_arg(prog, "--scope-lag", optarg, &so.scope_lag) != 0) {
                 return CORRAL_EXIT_ERROR;
             }
             break;
