@@ -654,13 +654,22 @@ static void entity_id_parts(const char **parts, char scen[12], const struct corr
 }
 
 /* --stream: was this incident reported already with n members (then it has not grown)? */
-static int already_streamed(corral_engine *en, uint32_t r, const struct corral_scenario *sc,
-                            const struct eent *E, const struct corral_ealert *first, uint32_t n)
+/* The id of the incident of rule r, scenario sc, on E, for the session that starts at first. */
+static void entity_session_id(char id[40], const corral_engine *en, uint32_t r,
+                              const struct corral_scenario *sc, const struct eent *E,
+                              const struct corral_ealert *first)
 {
-    char scen[12], id[40];
+    char scen[12];
     const char *parts[ENTITY_ID_PARTS];
     entity_id_parts(parts, scen, &en->rules->rules[r], sc, E, first);
     corral_incident_id(id, parts, ENTITY_ID_PARTS);
+}
+
+static int already_streamed(corral_engine *en, uint32_t r, const struct corral_scenario *sc,
+                            const struct eent *E, const struct corral_ealert *first, uint32_t n)
+{
+    char id[40];
+    entity_session_id(id, en, r, sc, E, first);
     const struct streamed *st = corral_map_get(en->streamed, id, strlen(id));
     return st != NULL && st->n_members == n && st->rule_index == r;
 }
@@ -795,10 +804,8 @@ static uint32_t stream_final(corral_engine *en, const char *id)
 static void retract_session(corral_engine *en, uint32_t r, const struct corral_scenario *sc,
                             const struct eent *E, const struct corral_ealert *first)
 {
-    char scen[12], id[40];
-    const char *parts[ENTITY_ID_PARTS];
-    entity_id_parts(parts, scen, &en->rules->rules[r], sc, E, first);
-    corral_incident_id(id, parts, ENTITY_ID_PARTS);
+    char id[40];
+    entity_session_id(id, en, r, sc, E, first);
     retract(en, id);
 }
 
