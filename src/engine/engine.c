@@ -306,13 +306,14 @@ corral_engine *corral_engine_new(const struct corral_ruleset *rules,
     corral_heap_init(&en->ready, sizeof(struct fin *), ready_less);
     en->max_seen = INT64_MIN;
     en->watermark = INT64_MIN;
-    en->lag = en->opts.scope_lag > en->opts.lateness ? en->opts.scope_lag : en->opts.lateness;
+    int per_scope = en->opts.scope_lag > en->opts.lateness;
+    en->lag = per_scope ? en->opts.scope_lag : en->opts.lateness;
     en->shared = calloc(1, sizeof(struct sclock) + 1);
     if (en->shared != NULL) {
         en->shared->max_seen = INT64_MIN;
         corral_kheap_init(&en->shared->events);
     }
-    if (en->opts.scope_lag > en->opts.lateness) {
+    if (per_scope) {
         en->clocks = corral_map_new();
     }
     size_t nr = rules->n_rules > 0 ? rules->n_rules : 1;
@@ -320,7 +321,7 @@ corral_engine *corral_engine_new(const struct corral_ruleset *rules,
     en->req_text = calloc(nr, sizeof(*en->req_text));
     en->rule_text = calloc(nr, sizeof(*en->rule_text));
     if (en->alerts == NULL || en->ents == NULL || en->waiting == NULL || en->streamed == NULL ||
-        en->shared == NULL || (en->opts.scope_lag > en->opts.lateness && en->clocks == NULL) ||
+        en->shared == NULL || (per_scope && en->clocks == NULL) ||
         en->rule_counts == NULL || en->req_text == NULL || en->rule_text == NULL) {
         corral_engine_free(en);
         return NULL;
@@ -425,20 +426,20 @@ void corral_engine_free(corral_engine *en)
         return;
     }
     /* Events may point at components whose last reference is the event itself. */
-    size_t cpos = 0;
-    struct sclock *clock = en->shared;
-    while (clock != NULL) {
-        drop_events(clock);
-        if (clock != en->shared) {
-            free(clock);
-        }
-        const void *ck;
-        size_t ckl;
-        void *cv;
-        clock = en->clocks != NULL && corral_map_next(en->clocks, &cpos, &ck, &ckl, &cv) ? cv
-                                                                                          : NULL;
+    if (en->shared != NULL) {
+        drop_events(en->shared);
+        free(en->shared);
     }
-    free(en->shared);
+    if (en->clocks != NULL) {
+        size_t pos = 0;
+        const void *k;
+        size_t kl;
+        void *v;
+        while (corral_map_next(en->clocks, &pos, &k, &kl, &v)) {
+            drop_events(v);
+            free(v);
+        }
+    }
     corral_map_free(en->clocks);
     corral_kheap_release(&en->floors);
     if (en->ents != NULL) {
@@ -1140,8 +1141,8 @@ static void push_event(corral_engine *en, struct sclock *k, corral_time t, int k
         fail(en, CORRAL_ERR_NOMEM);
         return;
     }
-    /* A new first event of its clock: note it for lift_floor. */
-    if (corral_kheap_top(&k->events)->key == key &&
+    /* A new first event of a scope's own clock: note it for lift_floor. */
+    if (en->clocks != NULL && corral_kheap_top(&k->events)->key == key &&
         corral_kheap_push(&en->floors, key, k) != CORRAL_OK) {
         fail(en, CORRAL_ERR_NOMEM);
     }
@@ -1390,7 +1391,9 @@ static void advance_clock(corral_engine *en, struct sclock *k)
     corral_time wm = clock_watermark(en, k);
     corral_time due = wm < EVENT_TIME_MAX ? wm : EVENT_TIME_MAX;
     const struct corral_kheap_item *top;
+    int popped = 0;
     while ((top = corral_kheap_top(&k->events)) != NULL && top->key < due * 2) {
+        popped = 1;
         struct corral_kheap_item ev;
         corral_kheap_pop(&k->events, &ev);
         /* The next event's entity is a cache miss: start loading it now. */
@@ -1404,7 +1407,8 @@ static void advance_clock(corral_engine *en, struct sclock *k)
             process_comp(en, ev.ptr);
         }
     }
-    if ((top = corral_kheap_top(&k->events)) != NULL &&
+    /* Its first event changed: note the new one for lift_floor (with scopes' own clocks). */
+    if (popped && en->clocks != NULL && (top = corral_kheap_top(&k->events)) != NULL &&
         corral_kheap_push(&en->floors, top->key, k) != CORRAL_OK) {
         fail(en, CORRAL_ERR_NOMEM);
     }
@@ -1417,6 +1421,9 @@ static void advance_clock(corral_engine *en, struct sclock *k)
  */
 static void lift_floor(corral_engine *en)
 {
+    if (en->clocks == NULL) {
+        return; /* one shared clock: its watermark is the floor, advance_clock did it all */
+    }
     corral_time due = en->watermark < EVENT_TIME_MAX ? en->watermark : EVENT_TIME_MAX;
     const struct corral_kheap_item *top;
     while ((top = corral_kheap_top(&en->floors)) != NULL && top->key < due * 2) {
