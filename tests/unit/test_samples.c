@@ -25,39 +25,7 @@
 #include "ingest/pipeline.h"
 #include "util/time.h"
 
-#define MAX_GOT 16
-
-struct got_alert {
-    char id[128];
-    char type[128];
-    char name[160];
-    char scope[80];
-    enum corral_shape shape;
-    enum corral_plan plan;
-    uint32_t signals, tactics;
-    uint16_t stages;
-    enum corral_severity severity;
-    enum corral_status status;
-    corral_time start, end, generated;
-    uint32_t n_entities;
-    char entities[8192]; /* "\ntype=key" for each, then "\n" */
-    size_t line;
-};
-
-struct got_problem {
-    corral_err code;
-    size_t line;
-    char msg[256];
-    int rejected;
-};
-
-struct got {
-    unsigned n_alerts, n_problems, n_skipped;
-    struct got_alert alerts[MAX_GOT];
-    struct got_problem problems[MAX_GOT];
-    char skipped[MAX_GOT][160];
-    struct corral_ingest_stats stats;
-};
+#include "got_alerts.h"
 
 struct fixture {
     char root[1024];
@@ -69,66 +37,6 @@ struct fixture {
 static void copy(char *dst, size_t size, const char *src)
 {
     snprintf(dst, size, "%s", src);
-}
-
-static void on_alert(void *ctx, const struct corral_alert *a, size_t line)
-{
-    struct got *g = ctx;
-    if (g->n_alerts == MAX_GOT) {
-        return;
-    }
-    struct got_alert *o = &g->alerts[g->n_alerts++];
-    copy(o->id, sizeof o->id, a->id);
-    copy(o->type, sizeof o->type, a->alert_type);
-    copy(o->name, sizeof o->name, a->display_name);
-    copy(o->scope, sizeof o->scope, a->scope);
-    o->shape = a->shape;
-    o->plan = a->plan;
-    o->signals = a->signals;
-    o->tactics = a->tactics;
-    o->stages = a->stages;
-    o->severity = a->severity;
-    o->status = a->status;
-    o->start = a->start;
-    o->end = a->end;
-    o->generated = a->generated;
-    o->n_entities = a->n_entities;
-    o->line = line;
-    size_t at = 0;
-    for (uint32_t i = 0; i < a->n_entities; i++) {
-        int n = snprintf(o->entities + at, sizeof o->entities - at, "\n%s=%s",
-                         corral_entity_type_name(a->entities[i].type), a->entities[i].key);
-        if (n > 0 && (size_t)n < sizeof o->entities - at) {
-            at += (size_t)n;
-        }
-    }
-    if (at + 1 < sizeof o->entities) {
-        o->entities[at] = '\n';
-        o->entities[at + 1] = '\0';
-    }
-}
-
-static void on_problem(void *ctx, const char *source, const struct corral_diag *d, int rejected)
-{
-    struct got *g = ctx;
-    (void)source;
-    if (g->n_problems == MAX_GOT) {
-        return;
-    }
-    struct got_problem *p = &g->problems[g->n_problems++];
-    p->code = d->code;
-    p->line = d->line;
-    copy(p->msg, sizeof p->msg, d->msg);
-    p->rejected = rejected;
-}
-
-static void on_skipped(void *ctx, const char *what)
-{
-    struct got *g = ctx;
-    if (g->n_skipped < MAX_GOT) {
-        copy(g->skipped[g->n_skipped], sizeof g->skipped[0], what);
-    }
-    g->n_skipped++;
 }
 
 static int setup(void **state)
@@ -178,7 +86,7 @@ static void ingest(struct fixture *f, const char *name)
     snprintf(path, sizeof path, "%s/tests/data/samples/%s", f->root, name);
     memset(f->got, 0, sizeof *f->got);
     struct corral_reader_limits limits = {.max_record = 16u << 20, .max_document = 1u << 30};
-    struct corral_decode_sink sink = {f->got, on_alert, on_problem, on_skipped};
+    struct corral_decode_sink sink = got_sink(f->got);
     assert_int_equal(corral_ingest_path(path, &limits, f->dec, &sink, &f->got->stats), CORRAL_OK);
     for (unsigned i = 0; i < f->got->n_problems; i++) {
         print_message("# %s:%zu: %s: %s\n", name, f->got->problems[i].line,
