@@ -1928,8 +1928,11 @@ static void build_containers(struct gen *g, struct alert *a, const struct picks 
     int ns = ent_new(a, "K8s-namespace", 1);
     f_str(a, ns, "Name", nsname);
     f_ref(a, ns, "Cluster", cl);
-    const char *podname = sp_fmt(g, "%s-%05x-%04x", PICK(&g->rng, roles),
-                                 rng_below(&g->rng, 0xfffff), rng_below(&g->rng, 0xffff));
+    /* One draw a statement: the order of a call's arguments is unspecified (gcc and clang differ). */
+    const char *role = PICK(&g->rng, roles);
+    uint32_t pod_hi = rng_below(&g->rng, 0xfffff);
+    uint32_t pod_lo = rng_below(&g->rng, 0xffff);
+    const char *podname = sp_fmt(g, "%s-%05x-%04x", role, pod_hi, pod_lo);
     const char *image = PICK(&g->rng, k8s_images);
     /* The container comes before its pod and image, so they are defined inside it. */
     int img = ent_new(a, "container-image", 0);
@@ -2477,7 +2480,9 @@ static void build_alert(struct gen *g, const struct spec *sp, struct alert *a)
                                       : a->start + (int64_t)(rng_unit(&g->rng) * 0.8 * (double)lag);
     a->processed = a->generated + (int64_t)rng_below(&g->rng, 30 * TICKS_PER_SEC);
     char guid[37];
-    fmt_guid(rng_next(&g->rng), rng_next(&g->rng), guid);
+    uint64_t guid_hi = rng_next(&g->rng); /* one draw a statement, as above */
+    uint64_t guid_lo = rng_next(&g->rng);
+    fmt_guid(guid_hi, guid_lo, guid);
     snprintf(a->id, sizeof a->id, "%llu_%s",
              (unsigned long long)(ALERT_ID_BASE - (uint64_t)(a->start + DOTNET_EPOCH_TICKS)), guid);
     a->severity = row->sev[rng_below(&g->rng, (uint32_t)row->nsev)];
