@@ -88,6 +88,9 @@ int corral_heap_pop(struct corral_heap *h, void *out)
     return 1;
 }
 
+/* Items before items[0] in the block, so that items 4i+1 .. 4i+4 start a cache line. */
+#define KHEAP_PAD 3
+
 void corral_kheap_init(struct corral_kheap *h)
 {
     h->items = NULL;
@@ -97,25 +100,32 @@ void corral_kheap_init(struct corral_kheap *h)
 
 void corral_kheap_release(struct corral_kheap *h)
 {
-    free(h->items);
+    if (h->items != NULL) {
+        free(h->items - KHEAP_PAD);
+    }
     corral_kheap_init(h);
 }
 
 corral_err corral_kheap_push(struct corral_kheap *h, int64_t key, void *ptr)
 {
     if (h->count == h->cap) {
-        size_t ncap = h->cap != 0 ? h->cap * 2 : 64;
-        struct corral_kheap_item *n = realloc(h->items, ncap * sizeof(*n));
-        if (n == NULL) {
+        size_t ncap = h->cap != 0 ? h->cap * 2 : 61; /* 64 items with the padding */
+        size_t bytes = (ncap + KHEAP_PAD) * sizeof(struct corral_kheap_item);
+        struct corral_kheap_item *block = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+        if (block == NULL) {
             return CORRAL_ERR_NOMEM;
         }
-        h->items = n;
+        if (h->items != NULL) {
+            memcpy(block + KHEAP_PAD, h->items, h->count * sizeof(*block));
+            free(h->items - KHEAP_PAD);
+        }
+        h->items = block + KHEAP_PAD;
         h->cap = ncap;
     }
     struct corral_kheap_item *it = h->items;
     size_t i = h->count++;
     while (i > 0) {
-        size_t parent = (i - 1) / 2;
+        size_t parent = (i - 1) / 4;
         if (it[parent].key <= key) {
             break;
         }
@@ -144,11 +154,18 @@ int corral_kheap_pop(struct corral_kheap *h, struct corral_kheap_item *out)
     struct corral_kheap_item last = it[--h->count];
     size_t n = h->count, i = 0;
     for (;;) {
-        size_t l = 2 * i + 1;
-        if (l >= n) {
+        size_t c = 4 * i + 1;
+        if (c >= n) {
             break;
         }
-        size_t m = (l + 1 < n && it[l + 1].key < it[l].key) ? l + 1 : l;
+        /* The least of up to four children, all in one cache line. */
+        size_t m = c;
+        size_t end = c + 4 < n ? c + 4 : n;
+        for (size_t j = c + 1; j < end; j++) {
+            if (it[j].key < it[m].key) {
+                m = j;
+            }
+        }
         if (it[m].key >= last.key) {
             break;
         }

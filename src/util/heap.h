@@ -35,6 +35,8 @@ int corral_heap_pop(struct corral_heap *h, void *out);
  * A min-heap of (int64 key, pointer) pairs compared inline: the engine's
  * busiest heaps (close events, open alerts) pop a few times per alert, and a
  * comparison through a function pointer per level was most of their cost.
+ * It is 4-ary, its items laid out so that the four children of an item share
+ * one 64-byte cache line: half the levels of a binary heap, one line each.
  * Equal keys come out in no particular order.
  */
 struct corral_kheap_item {
@@ -43,7 +45,7 @@ struct corral_kheap_item {
 };
 
 struct corral_kheap {
-    struct corral_kheap_item *items;
+    struct corral_kheap_item *items; /* 3 items into a 64-byte aligned block */
     size_t count;
     size_t cap;
 };
