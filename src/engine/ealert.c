@@ -27,12 +27,13 @@ static char *put_str(char **cursor, const char *s)
 
 struct corral_ealert *corral_ealert_new(const struct corral_alert *a)
 {
+    size_t slen = a->scope != NULL ? strlen(a->scope) : 0;
     size_t size = sizeof(struct corral_ealert);
-    size += a->n_entities * sizeof(struct corral_entity);
+    size += a->n_entities * (sizeof(struct corral_entity) + sizeof(uint64_t));
     size += str_size(a->id) + str_size(a->alert_type) + str_size(a->display_name) +
             str_size(a->product_component) + str_size(a->scope);
     for (uint32_t i = 0; i < a->n_entities; i++) {
-        size += (size_t)a->entities[i].len + 1;
+        size += slen + 3 + (size_t)a->entities[i].len + 1;
     }
     struct corral_ealert *e = malloc(size);
     if (e == NULL) {
@@ -40,16 +41,24 @@ struct corral_ealert *corral_ealert_new(const struct corral_alert *a)
     }
     memset(e, 0, sizeof(*e));
     e->a = *a;
-    struct corral_entity *ents = (struct corral_entity *)(e + 1);
+    /* e, the entity hashes, the entities, then the strings: 8-byte members stay aligned. */
+    e->ent_hash = (uint64_t *)(e + 1);
+    struct corral_entity *ents = (struct corral_entity *)(e->ent_hash + a->n_entities);
     char *cursor = (char *)(ents + a->n_entities);
     e->a.id = put_str(&cursor, a->id);
     e->a.alert_type = put_str(&cursor, a->alert_type);
     e->a.display_name = put_str(&cursor, a->display_name);
     e->a.product_component = put_str(&cursor, a->product_component);
     e->a.scope = put_str(&cursor, a->scope);
+    e->scope_len = (uint32_t)slen;
     for (uint32_t i = 0; i < a->n_entities; i++) {
         ents[i].type = a->entities[i].type;
         ents[i].len = a->entities[i].len;
+        memcpy(cursor, e->a.scope, slen);
+        cursor[slen] = '\x1f';
+        cursor[slen + 1] = (char)('a' + ents[i].type);
+        cursor[slen + 2] = '\x1f';
+        cursor += slen + 3;
         memcpy(cursor, a->entities[i].key, a->entities[i].len);
         cursor[a->entities[i].len] = '\0';
         ents[i].key = cursor;

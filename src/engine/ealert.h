@@ -28,10 +28,29 @@ struct corral_ealert {
     uint32_t n_vms;        /* vm entities it names */
     uint32_t id_len;       /* strlen(a.id) */
     uint64_t id_hash;      /* corral_map_hash of a.id, for the engine's id index */
+    uint64_t *ent_hash;    /* per entity: corral_map_hash of its entity key (the engine sets it) */
+    uint32_t single;       /* entities (the first 32) it holds alone in the engine's entity index */
+    uint32_t scope_len;    /* strlen(a.scope) */
 };
 
-/* A deep copy of a; NULL when out of memory. refs starts at 0. */
+/*
+ * A deep copy of a; NULL when out of memory. refs starts at 0. Each entity
+ * key is stored as the tail of its entity key: scope \x1f type \x1f key
+ * (corral_ealert_entity_key).
+ */
 struct corral_ealert *corral_ealert_new(const struct corral_alert *a);
+
+/*
+ * The entity key of e's entity i, "scope \x1f ('a' + type) \x1f key": the key
+ * the engine indexes entities by (the same text for the same entity in any
+ * alert of a scope). Points into e; *len gets its length.
+ */
+static inline const char *corral_ealert_entity_key(const struct corral_ealert *e, uint32_t i,
+                                                   size_t *len)
+{
+    *len = e->scope_len + 3 + e->a.entities[i].len;
+    return e->a.entities[i].key - e->scope_len - 3;
+}
 void corral_ealert_free(struct corral_ealert *e); /* NULL is a no-op */
 
 /* Order of alerts everywhere in corral: start time, then systemAlertId. <0, 0, >0. */

@@ -4,7 +4,9 @@
  * How an alert flows through:
  *
  *   add ──► id index (duplicates stop here; alerts older than the watermark too)
- *       ──► for each entity a rule shares: the entity's sorted alert list
+ *       ──► for each entity a rule shares: the entity's sorted alert list (an
+ *           entity named by one alert so far has no list: the alert holds it
+ *           alone, see "lone entities")
  *       ──► if it is on a vm: the machine component (union-find over vm
  *           alerts tied by the same vm or a shared ip, domain, file hash,
  *           process image or account, each within the window of the other)
@@ -177,16 +179,21 @@ struct corral_ecomp {
     char stream_id[40], stream_id2[40];
 };
 
-/* At equal times components close first, so that entity events see their ties closed. */
-enum ev_kind { EV_COMP = 0, EV_ENTITY = 1 };
+/*
+ * At equal times components close first, so that entity events see their
+ * ties closed; an alert's event lets go of the entities it holds alone.
+ */
+enum ev_kind { EV_COMP = 0, EV_ENTITY = 1, EV_ALERT = 2 };
 
 /*
- * A close event is a (key, pointer) in a keyed heap: key = time * 2 + kind, so
- * that at equal times components (kind 0) come before entities (kind 1).
- * Times are clamped to EVENT_TIME_MAX, far past any real alert (year 9999 is
- * about 2.5e17 ticks), so the key never overflows.
+ * A close event is a (key, pointer) in a keyed heap: key = time * 4 + kind, so
+ * that at equal times components (kind 0) come before entities (kind 1), and
+ * those before alerts (kind 2). Times are clamped to EVENT_TIME_MAX, far past
+ * any real alert (year 9999 is about 2.5e17 ticks), so the key never overflows.
  */
-#define EVENT_TIME_MAX (INT64_MAX / 4)
+#define EVENT_TIME_MAX (INT64_MAX / 8)
+#define EVENT_KEY(t, kind) ((t) * 4 + (kind))
+#define EVENT_KIND(key) ((int)((key) & 3))
 
 struct scen_ref {
     uint32_t rule, scenario;
@@ -234,6 +241,11 @@ struct corral_engine {
     struct scen_ref *by_type[CORRAL_ENT_COUNT];
     uint32_t n_by_type[CORRAL_ENT_COUNT];
     corral_time window_of_type[CORRAL_ENT_COUNT];
+    /*
+     * Types whose entity a lone alert may hold without an entity record (see
+     * "lone entities"): every scenario sharing it needs 2+ alerts.
+     */
+    uint32_t lone_types;
     corral_time chain_window;
     corral_time max_span; /* sessions end this long after their first alert at the latest */
     int has_chains;
@@ -255,6 +267,44 @@ static const uint32_t tie_types = (1u << CORRAL_ENT_IP) | (1u << CORRAL_ENT_DOMA
                                   (1u << CORRAL_ENT_FILEHASH) | (1u << CORRAL_ENT_PROCESS_IMAGE) |
                                   (1u << CORRAL_ENT_USER) |
                                   (1u << CORRAL_ENT_SERVICE_PRINCIPAL) | (1u << CORRAL_ENT_VM);
+
+/*
+ * Lone entities. Most entity sessions are one alert (on the bench corpus 78%:
+ * an ip, a resource or a user seen once in a day), and a session of one alert
+ * satisfies no rule when every scenario sharing its type needs 2+ alerts
+ * (en->lone_types). Such an entity gets no record: its slot in the entity
+ * index points at the alert itself (tagged, lone_tag), keyed by the alert's
+ * own copy of the entity key, and the alert's one close event (EV_ALERT) lets
+ * go of every entity it still holds alone. A second alert naming the entity
+ * turns the slot into a record holding both (entity_promote), and from there
+ * on everything is as for any entity. The lone alert is held as the record's
+ * list would hold it: a reference, and an open hold when rules share the type.
+ */
+static void *lone_tag(struct corral_ealert *y)
+{
+    return (void *)((uintptr_t)y | 1u);
+}
+
+/* The alert holding an entity index slot alone, or NULL when v is an entity record. */
+static struct corral_ealert *lone_alert(void *v)
+{
+    return ((uintptr_t)v & 1u) != 0 ? (struct corral_ealert *)((uintptr_t)v & ~(uintptr_t)1) : NULL;
+}
+
+/*
+ * How long after its start a lone alert y holds an entity of type t: while a
+ * later alert could still share a session with it (t's rules) or tie to it
+ * (machine chains, when y is on a vm).
+ */
+static corral_time lone_window(const corral_engine *en, enum corral_entity_type t,
+                               const struct corral_ealert *y)
+{
+    corral_time w = en->n_by_type[t] > 0 ? en->window_of_type[t] : 0;
+    if (y->n_vms > 0 && en->has_chains && (tie_types & (1u << t)) != 0 && en->chain_window > w) {
+        w = en->chain_window;
+    }
+    return w;
+}
 
 static int ready_less(const void *a, const void *b)
 {
@@ -365,6 +415,15 @@ corral_engine *corral_engine_new(const struct corral_ruleset *rules,
         en->chain_window = rules->default_window > 0 ? rules->default_window
                                                      : CORRAL_DEFAULT_WINDOW;
     }
+    en->lone_types = (1u << CORRAL_ENT_COUNT) - 1;
+    for (size_t r = 0; r < rules->n_rules; r++) {
+        const struct corral_rule *rule = &rules->rules[r];
+        for (unsigned s = 0; !rule->is_chain && s < rule->n_scenarios; s++) {
+            if (rule->scenarios[s].min_alerts < 2) {
+                en->lone_types &= ~rule->scenarios[s].entity_types;
+            }
+        }
+    }
     en->max_span = opts->max_span > 0      ? opts->max_span
                    : rules->max_span > 0 ? rules->max_span
                                          : CORRAL_DEFAULT_MAX_SPAN;
@@ -404,7 +463,9 @@ static void drop_events(struct sclock *k)
 {
     struct corral_kheap_item ev;
     while (corral_kheap_pop(&k->events, &ev)) {
-        if ((ev.key & 1) == EV_COMP) {
+        if (EVENT_KIND(ev.key) == EV_ALERT) {
+            unref(ev.ptr);
+        } else if (EVENT_KIND(ev.key) == EV_COMP) {
             struct corral_ecomp *c = ev.ptr;
             if (--c->pending == 0) {
                 for (uint32_t i = 0; i < c->members.n; i++) {
@@ -448,7 +509,11 @@ void corral_engine_free(corral_engine *en)
         size_t kl;
         void *v;
         while (corral_map_next(en->ents, &pos, &k, &kl, &v)) {
-            eent_free(v);
+            if (lone_alert(v) != NULL) {
+                unref(lone_alert(v));
+            } else {
+                eent_free(v);
+            }
         }
     }
     struct fin *f;
@@ -1051,48 +1116,62 @@ done:
 
 /* ---- entities, components, events ---------------------------------------------------- */
 
-static struct eent *entity_get(corral_engine *en, struct sclock *k, const char *scope,
-                               const struct corral_entity *ent)
+static void push_event(corral_engine *en, struct sclock *k, corral_time t, int kind, void *ptr);
+
+/* A new entity record for map key ck (hash h), in the index; NULL when out of memory. */
+static struct eent *entity_new(corral_engine *en, struct sclock *k, const char *ck, size_t cklen,
+                               uint64_t h, const struct corral_entity *ent)
 {
-    size_t slen = strlen(scope);
-    size_t cklen = slen + 3 + ent->len;
-    char stackbuf[512];
-    char *ck = cklen < sizeof(stackbuf) ? stackbuf : malloc(cklen + 1);
-    if (ck == NULL) {
+    struct eent *E = calloc(1, sizeof(*E) + cklen + 1);
+    if (E == NULL) {
         fail(en, CORRAL_ERR_NOMEM);
         return NULL;
     }
-    memcpy(ck, scope, slen);
-    ck[slen] = '\x1f';
-    ck[slen + 1] = (char)('a' + ent->type);
-    ck[slen + 2] = '\x1f';
-    memcpy(ck + slen + 3, ent->key, ent->len);
-    ck[cklen] = '\0';
-    uint64_t h = corral_map_hash(ck, cklen);
-    struct eent *E = corral_map_get_h(en->ents, ck, cklen, h);
+    memcpy(E->ckey, ck, cklen);
+    E->ckey[cklen] = '\0';
+    E->hash = h;
+    E->cklen = (uint32_t)cklen;
+    E->scope = E->ckey;
+    E->key = E->ckey + (cklen - ent->len);
+    E->keylen = ent->len;
+    E->type = ent->type;
+    E->clock = k;
+    /* Over a lone alert's slot, this also moves the slot's key into E. */
+    if (corral_map_put_h(en->ents, E->ckey, cklen, h, E) != CORRAL_OK) {
+        free(E);
+        fail(en, CORRAL_ERR_NOMEM);
+        return NULL;
+    }
+    return E;
+}
+
+/*
+ * A second alert (starting at t) names the entity lone alert y holds: a
+ * record takes y over, with the index's reference to y and y's open hold.
+ */
+static struct eent *entity_promote(corral_engine *en, struct sclock *k, struct corral_ealert *y,
+                                   const char *ck, size_t cklen, uint64_t h,
+                                   const struct corral_entity *ent, corral_time t)
+{
+    struct eent *E = entity_new(en, k, ck, cklen, h, ent);
     if (E == NULL) {
-        E = calloc(1, sizeof(*E) + cklen + 1);
-        if (E == NULL) {
-            fail(en, CORRAL_ERR_NOMEM);
-        } else {
-            memcpy(E->ckey, ck, cklen + 1);
-            E->hash = h;
-            E->cklen = (uint32_t)cklen;
-            E->scope = E->ckey;
-            E->key = E->ckey + slen + 3;
-            E->keylen = ent->len;
-            E->type = ent->type;
-            E->clock = k;
-            if (corral_map_put_h(en->ents, E->ckey, cklen, h, E) != CORRAL_OK) {
-                free(E);
-                E = NULL;
-                fail(en, CORRAL_ERR_NOMEM);
-            }
-        }
+        return NULL;
     }
-    if (ck != stackbuf) {
-        free(ck);
+    enum corral_entity_type type = ent->type;
+    int in_all = en->n_by_type[type] > 0;
+    int in_vm = y->n_vms > 0 && en->has_chains && (tie_types & (1u << type)) != 0 &&
+                !y->chain_closed;
+    if ((in_all && avec_insert(&E->all, y) < 0) || (in_vm && avec_insert(&E->vm, y) < 0)) {
+        fail(en, CORRAL_ERR_NOMEM);
+        return E;
     }
+    if (in_all && in_vm) {
+        y->refs++; /* the index's reference went to E->all, this one is E->vm's */
+    } else if (!in_all && !in_vm) {
+        unref(y); /* a tie whose chain closed already: nothing to keep */
+    }
+    corral_time first = y->a.start < t ? y->a.start : t;
+    push_event(en, k, first + (in_all ? en->window_of_type[type] : en->chain_window), EV_ENTITY, E);
     return E;
 }
 
@@ -1136,7 +1215,7 @@ static void push_event(corral_engine *en, struct sclock *k, corral_time t, int k
     if (t > EVENT_TIME_MAX) {
         t = EVENT_TIME_MAX;
     }
-    int64_t key = t * 2 + kind;
+    int64_t key = EVENT_KEY(t, kind);
     if (corral_kheap_push(&k->events, key, ptr) != CORRAL_OK) {
         fail(en, CORRAL_ERR_NOMEM);
         return;
@@ -1148,7 +1227,7 @@ static void push_event(corral_engine *en, struct sclock *k, corral_time t, int k
     }
     if (kind == EV_ENTITY) {
         ((struct eent *)ptr)->pending++;
-    } else {
+    } else if (kind == EV_COMP) {
         ((struct corral_ecomp *)ptr)->pending++;
     }
 }
@@ -1352,6 +1431,44 @@ static void process_comp(corral_engine *en, struct corral_ecomp *c)
     }
 }
 
+/*
+ * A lone alert's close event: let go of the entities it still holds alone
+ * once no later alert can join them; come back for those that still can.
+ */
+static void process_alert(corral_engine *en, struct sclock *k, struct corral_ealert *y)
+{
+    corral_time wm = clock_watermark(en, k);
+    corral_time next = TIME_MAX;
+    for (uint32_t i = 0; i < y->a.n_entities && i < 32; i++) {
+        if ((y->single & (1u << i)) == 0) {
+            continue;
+        }
+        size_t cklen;
+        const char *ck = corral_ealert_entity_key(y, i, &cklen);
+        if (lone_alert(corral_map_get_h(en->ents, ck, cklen, y->ent_hash[i])) != y) {
+            y->single &= ~(1u << i); /* a record took it over */
+            continue;
+        }
+        enum corral_entity_type t = y->a.entities[i].type;
+        corral_time until = y->a.start + lone_window(en, t, y);
+        if (until >= wm) {
+            next = until < next ? until : next;
+            continue;
+        }
+        corral_map_del_h(en->ents, ck, cklen, y->ent_hash[i]);
+        y->single &= ~(1u << i);
+        if (en->n_by_type[t] > 0) {
+            close_holder(en, y);
+        }
+        unref(y); /* the index's reference; the event's keeps y until the end */
+    }
+    if (next != TIME_MAX) {
+        push_event(en, k, next, EV_ALERT, y); /* the event keeps its reference */
+    } else {
+        unref(y);
+    }
+}
+
 static void release(corral_engine *en)
 {
     corral_time bound = en->watermark;
@@ -1392,7 +1509,7 @@ static void advance_clock(corral_engine *en, struct sclock *k)
     corral_time due = wm < EVENT_TIME_MAX ? wm : EVENT_TIME_MAX;
     const struct corral_kheap_item *top;
     int popped = 0;
-    while ((top = corral_kheap_top(&k->events)) != NULL && top->key < due * 2) {
+    while ((top = corral_kheap_top(&k->events)) != NULL && top->key < EVENT_KEY(due, 0)) {
         popped = 1;
         struct corral_kheap_item ev;
         corral_kheap_pop(&k->events, &ev);
@@ -1401,10 +1518,16 @@ static void advance_clock(corral_engine *en, struct sclock *k)
         if (next != NULL) {
             __builtin_prefetch(next->ptr);
         }
-        if ((ev.key & 1) == EV_ENTITY) {
+        switch (EVENT_KIND(ev.key)) {
+        case EV_ENTITY:
             process_entity(en, ev.ptr);
-        } else {
+            break;
+        case EV_COMP:
             process_comp(en, ev.ptr);
+            break;
+        default:
+            process_alert(en, k, ev.ptr);
+            break;
         }
     }
     /* Its first event changed: note the new one for lift_floor (with scopes' own clocks). */
@@ -1426,7 +1549,7 @@ static void lift_floor(corral_engine *en)
     }
     corral_time due = en->watermark < EVENT_TIME_MAX ? en->watermark : EVENT_TIME_MAX;
     const struct corral_kheap_item *top;
-    while ((top = corral_kheap_top(&en->floors)) != NULL && top->key < due * 2) {
+    while ((top = corral_kheap_top(&en->floors)) != NULL && top->key < EVENT_KEY(due, 0)) {
         struct corral_kheap_item f;
         corral_kheap_pop(&en->floors, &f);
         struct sclock *k = f.ptr;
@@ -1620,19 +1743,51 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
         return en->failed;
     }
     int machines = x->n_vms > 0 && en->has_chains;
+    corral_time lone_until = TIME_MAX;
     for (uint32_t i = 0; i < x->a.n_entities; i++) {
         const struct corral_entity *ent = &x->a.entities[i];
-        int wanted = en->n_by_type[ent->type] > 0 ||
-                     (machines && (tie_types & (1u << ent->type)) != 0);
-        es[i] = wanted ? entity_get(en, k, x->a.scope, ent) : NULL;
+        es[i] = NULL;
+        if (en->n_by_type[ent->type] == 0 &&
+            !(machines && (tie_types & (1u << ent->type)) != 0)) {
+            continue; /* no rule and no machine tie uses it */
+        }
+        size_t cklen;
+        const char *ck = corral_ealert_entity_key(x, i, &cklen);
+        uint64_t h = x->ent_hash[i] = corral_map_hash(ck, cklen);
+        void *v = corral_map_get_h(en->ents, ck, cklen, h);
+        struct corral_ealert *y = lone_alert(v);
+        if (v == NULL && (en->lone_types & (1u << ent->type)) != 0 && i < 32) {
+            /* The first alert of the entity in its window: held alone, no record. */
+            if (corral_map_put_h(en->ents, ck, cklen, h, lone_tag(x)) != CORRAL_OK) {
+                fail(en, CORRAL_ERR_NOMEM);
+                continue;
+            }
+            x->refs++;
+            if (en->n_by_type[ent->type] > 0) {
+                x->open++;
+            }
+            x->single |= 1u << i;
+            corral_time until = x->a.start + lone_window(en, ent->type, x);
+            lone_until = until < lone_until ? until : lone_until;
+        } else if (v == NULL) {
+            es[i] = entity_new(en, k, ck, cklen, h, ent);
+        } else if (y != NULL) {
+            es[i] = entity_promote(en, k, y, ck, cklen, h, ent, x->a.start);
+        } else {
+            es[i] = v;
+        }
+    }
+    if (lone_until != TIME_MAX) {
+        x->refs++;
+        push_event(en, k, lone_until, EV_ALERT, x);
     }
     for (uint32_t i = 0; i < x->a.n_entities; i++) {
         const struct corral_entity *ent = &x->a.entities[i];
-        if (en->n_by_type[ent->type] == 0) {
-            continue;
-        }
         struct eent *E = es[i];
-        if (E == NULL || avec_insert(&E->all, x) < 0) {
+        if (en->n_by_type[ent->type] == 0 || E == NULL) {
+            continue; /* held alone, or not added (out of memory, noted) */
+        }
+        if (avec_insert(&E->all, x) < 0) {
             fail(en, CORRAL_ERR_NOMEM);
             continue;
         }
@@ -1669,6 +1824,11 @@ corral_err corral_engine_add(corral_engine *en, const struct corral_alert *alert
     return en->failed;
 }
 
+static int id_cmp(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
 corral_err corral_engine_flush(corral_engine *en)
 {
     en->watermark = TIME_MAX;
@@ -1689,18 +1849,25 @@ corral_err corral_engine_flush(corral_engine *en)
      * here was reported live and did not stand at the close (a chain whose members
      * changed), so it is retracted rather than left hanging.
      */
-    while (corral_map_count(en->streamed) > 0) {
-        size_t pos = 0;
-        const void *key;
-        size_t len;
-        void *value;
-        char id[40];
-        if (!corral_map_next(en->streamed, &pos, &key, &len, &value)) {
-            break;
-        }
-        memcpy(id, ((struct streamed *)value)->id, sizeof(id));
-        retract(en, id);
+    size_t n = corral_map_count(en->streamed);
+    char (*ids)[40] = n > 0 ? malloc(n * sizeof(*ids)) : NULL;
+    if (n > 0 && ids == NULL) {
+        fail(en, CORRAL_ERR_NOMEM);
+        return en->failed;
     }
+    size_t pos = 0, k = 0;
+    const void *key;
+    size_t len;
+    void *value;
+    while (k < n && corral_map_next(en->streamed, &pos, &key, &len, &value)) {
+        memcpy(ids[k++], ((struct streamed *)value)->id, sizeof(ids[0]));
+    }
+    /* In id order: the map's own order depends on its history. */
+    qsort(ids, k, sizeof(ids[0]), id_cmp);
+    for (size_t i = 0; i < k; i++) {
+        retract(en, ids[i]);
+    }
+    free(ids);
     return en->failed;
 }
 
