@@ -1,6 +1,7 @@
 """corral_api.py - helpers for the API tests: a real `corral serve` on a free
 loopback port, tokens made with `corral token create`, HTTP through urllib,
 and TAP output. Standard library only."""
+import atexit
 import json
 import os
 import shutil
@@ -51,6 +52,11 @@ def source_root():
 
 
 class Server:
+    """A `corral serve` in a temporary directory. Whatever happens to the test (an
+    assertion, an exception), every server still running at exit is killed and
+    its directory removed (atexit)."""
+    alive = []
+
     def __init__(self, corral, db=None, extra=()):
         self.corral = corral
         self.dir = tempfile.mkdtemp(prefix='corral-api-')
@@ -59,6 +65,7 @@ class Server:
         self.proc = None
         self.port = None
         self.log = os.path.join(self.dir, 'server.log')
+        Server.alive.append(self)
 
     def token(self, role, scope):
         out = subprocess.run([self.corral, 'token', 'create', '--db', self.db, '--role', role,
@@ -100,6 +107,9 @@ class Server:
         """Stop if running and delete the database and logs."""
         self.stop(signal.SIGKILL)
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self in Server.alive:
+            Server.alive.remove(self)
+
 
     def request(self, method, path, body=None, token=None, headers=None, timeout=30):
         url = 'http://127.0.0.1:%d%s' % (self.port, path)
@@ -125,3 +135,9 @@ class Server:
         except ValueError:
             doc = raw.decode('utf-8', 'replace')
         return status, doc, hdrs
+
+
+@atexit.register
+def _remove_servers():
+    for srv in list(Server.alive):
+        srv.remove()
