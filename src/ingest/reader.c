@@ -755,8 +755,11 @@ static int begin(corral_reader *r, struct corral_diag *diag)
         if (r->bom_checked) {
             skip_space(r);
             if (r->start < r->end) {
-                enum mode m = detect(r->data, r->start, r->end, r->eof);
-                if (m == MODE_UNKNOWN && r->end - r->start >= max_cap) {
+                /* A buffer holds at most max_cap bytes: memory is looked at through as many,
+                 * so that a file and its bytes in memory are framed alike. */
+                size_t end = r->end - r->start > max_cap ? r->start + max_cap : r->end;
+                enum mode m = detect(r->data, r->start, end, r->eof && end == r->end);
+                if (m == MODE_UNKNOWN && end - r->start >= max_cap) {
                     m = MODE_NDJSON; /* a first line this long is an NDJSON line */
                 }
                 if (m != MODE_UNKNOWN) {

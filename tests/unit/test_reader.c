@@ -457,6 +457,29 @@ static void test_file_matches_memory(void **state)
     free(buf);
 }
 
+/* A first line longer than a read buffer is an NDJSON line, from memory as from a file. */
+static void test_long_first_line(void **state)
+{
+    (void)state;
+    const size_t n = 300u << 10; /* over the 256 KiB buffer */
+    char *buf = malloc(n + 64);
+    assert_non_null(buf);
+    memcpy(buf, "{\"a\":\"", 6);
+    memset(buf + 6, 'x', n);
+    size_t len = 6 + n;
+    len += (size_t)sprintf(buf + len, "\",\n\"b\":1}\n");
+    struct corral_reader_limits limits = {1024, 1u << 20};
+    struct events mem = read_memory(buf, len, &limits);
+    assert_int_equal(mem.n, 2);
+    expect_problem(&mem, 0, CORRAL_ERR_TOO_LARGE, 1, 1, NULL);
+    expect_record(&mem, 1, "\"b\":1}", 2, 1);
+    struct events file = read_file(buf, len, &limits);
+    expect_same(&mem, &file);
+    events_free(&mem);
+    events_free(&file);
+    free(buf);
+}
+
 /* ------------------------------------------------------------------ arrays */
 
 static void test_array_elements(void **state)
@@ -891,6 +914,7 @@ int main(void)
         cmocka_unit_test(test_ndjson_too_large),
         cmocka_unit_test(test_ndjson_50mb_line),
         cmocka_unit_test(test_file_matches_memory),
+        cmocka_unit_test(test_long_first_line),
         cmocka_unit_test(test_array_elements),
         cmocka_unit_test(test_array_bad_elements),
         cmocka_unit_test(test_array_unterminated),
