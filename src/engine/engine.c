@@ -1863,7 +1863,9 @@ corral_err corral_engine_flush(corral_engine *en)
         memcpy(ids[k++], ((struct streamed *)value)->id, sizeof(ids[0]));
     }
     /* In id order: the map's own order depends on its history. */
-    qsort(ids, k, sizeof(ids[0]), id_cmp);
+    if (k > 1) {
+        qsort(ids, k, sizeof(ids[0]), id_cmp);
+    }
     for (size_t i = 0; i < k; i++) {
         retract(en, ids[i]);
     }
