@@ -4,11 +4,19 @@
  */
 #include "engine/build.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/hashmap.h"
+
+/* The low 4 * digits bits of v as that many lower-case hex digits at out. */
+static void put_hex(char *out, uint64_t v, unsigned digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = digits; i-- > 0; v >>= 4) {
+        out[i] = hex[v & 15];
+    }
+}
 
 void corral_incident_id(char out[40], const char *const *parts, size_t n)
 {
@@ -19,9 +27,17 @@ void corral_incident_id(char out[40], const char *const *parts, size_t n)
         h1 = corral_hash(parts[i], len, h1 ^ (uint64_t)len);
         h2 = corral_hash(parts[i], len, h2 + (uint64_t)len * 0x100000001b3ULL);
     }
-    snprintf(out, 40, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(h1 >> 32),
-             (unsigned)(h1 >> 16) & 0xffff, (unsigned)h1 & 0xffff, (unsigned)(h2 >> 48),
-             (unsigned long long)(h2 & 0xffffffffffffULL));
+    /* "%08x-%04x-%04x-%04x-%012llx" of h1 >> 32, h1 >> 16, h1, h2 >> 48 and h2, without printf. */
+    put_hex(out, h1 >> 32, 8);
+    out[8] = '-';
+    put_hex(out + 9, h1 >> 16, 4);
+    out[13] = '-';
+    put_hex(out + 14, h1, 4);
+    out[18] = '-';
+    put_hex(out + 19, h2 >> 48, 4);
+    out[23] = '-';
+    put_hex(out + 24, h2, 12);
+    out[36] = '\0';
 }
 
 static int entity_cmp(const void *pa, const void *pb)
