@@ -8,7 +8,8 @@
  * pieces, so the fixed text is written as literals with their separators
  * ("\",\"role\":\"rule\"" and the like), names that need no escape are
  * copied as they are, and only the strings that come from the alerts and the
- * rules go through the JSON escaper.
+ * rules go through the JSON escaper. An entity object opens with one literal
+ * for its type, and a time, whose text is never escaped, is copied as it is.
  */
 #include "model/incident_json.h"
 
@@ -32,25 +33,64 @@ static void put_name(struct corral_strbuf *sb, const char *name)
     corral_strbuf_putc(sb, '"');
 }
 
+/* A time in quotes: its text has a fixed length and nothing to escape. */
 static void put_time(struct corral_strbuf *sb, corral_time t)
 {
-    char text[CORRAL_TIME_TEXT];
-    corral_strbuf_json_cstr(sb, corral_time_format(t, text));
+    char text[CORRAL_TIME_TEXT + 1];
+    text[0] = '"';
+    corral_time_format(t, text + 1);
+    text[CORRAL_TIME_TEXT] = '"';
+    corral_strbuf_append(sb, text, sizeof text);
 }
 
+/*
+ * What an entity object opens with, up to its key, by type: the names of
+ * corral_entity_type_name() (test_incident_json.c writes every type).
+ */
+struct opening {
+    const char *text;
+    size_t len;
+};
+
+#define OPENING_TEXT(name) "{\"type\":\"" name "\",\"key\":"
+#define OPENING(name) {OPENING_TEXT(name), sizeof(OPENING_TEXT(name)) - 1}
+
+static const struct opening entity_opening[CORRAL_ENT_COUNT] = {
+    [CORRAL_ENT_USER] = OPENING("user"),
+    [CORRAL_ENT_SERVICE_PRINCIPAL] = OPENING("service_principal"),
+    [CORRAL_ENT_IP] = OPENING("ip"),
+    [CORRAL_ENT_RESOURCE] = OPENING("resource"),
+    [CORRAL_ENT_VM] = OPENING("vm"),
+    [CORRAL_ENT_CLUSTER] = OPENING("cluster"),
+    [CORRAL_ENT_PROCESS] = OPENING("process"),
+    [CORRAL_ENT_PROCESS_IMAGE] = OPENING("process_image"),
+    [CORRAL_ENT_DOMAIN] = OPENING("domain"),
+    [CORRAL_ENT_FILEHASH] = OPENING("filehash"),
+    [CORRAL_ENT_URL] = OPENING("url"),
+};
+
+static const struct opening no_type_opening = OPENING("");
+
 /* {"type":"...","key":"..."}, the key of len bytes. */
-static void put_entity(struct corral_strbuf *sb, const char *type, const char *key, size_t len)
+static void put_entity(struct corral_strbuf *sb, enum corral_entity_type type, const char *key,
+                       size_t len)
 {
-    LIT(sb, "{\"type\":");
-    put_name(sb, type);
-    LIT(sb, ",\"key\":");
+    const struct opening *o =
+        (unsigned)type < CORRAL_ENT_COUNT ? &entity_opening[type] : &no_type_opening;
+    corral_strbuf_append(sb, o->text, o->len);
     corral_strbuf_json_str(sb, key, len);
     corral_strbuf_putc(sb, '}');
 }
 
+/* The type an incident's shared entity is written as: process images are processes. */
+static enum corral_entity_type incident_entity_type(enum corral_entity_type type)
+{
+    return type == CORRAL_ENT_PROCESS_IMAGE ? CORRAL_ENT_PROCESS : type;
+}
+
 const char *corral_incident_entity_type(enum corral_entity_type type)
 {
-    return type == CORRAL_ENT_PROCESS_IMAGE ? "process" : corral_entity_type_name(type);
+    return corral_entity_type_name(incident_entity_type(type));
 }
 
 static const char *plan_at(unsigned p)
@@ -125,7 +165,7 @@ static void put_why(struct corral_strbuf *sb, const struct corral_incident *inc)
         } else {
             LIT(sb, ",\"role\":\"context\",\"entity\":");
         }
-        put_entity(sb, corral_incident_entity_type(l->via_type), l->via_key, strlen(l->via_key));
+        put_entity(sb, incident_entity_type(l->via_type), l->via_key, strlen(l->via_key));
         if (l->following != NULL) {
             LIT(sb, ",\"following\":");
             put_text(sb, l->following);
@@ -161,7 +201,7 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
     LIT(sb, ",\"scope\":");
     put_text(sb, inc->scope);
     LIT(sb, ",\"entity\":");
-    put_entity(sb, corral_incident_entity_type(inc->entity_type), inc->entity_key,
+    put_entity(sb, incident_entity_type(inc->entity_type), inc->entity_key,
                strlen(inc->entity_key));
     LIT(sb, ",\"alerts\":[");
     for (uint32_t i = 0; i < inc->n_members; i++) {
@@ -184,7 +224,7 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
             corral_strbuf_putc(sb, ',');
         }
         const struct corral_entity *e = &inc->entities[i];
-        put_entity(sb, corral_entity_type_name(e->type), e->key, e->len);
+        put_entity(sb, e->type, e->key, e->len);
     }
     corral_strbuf_putc(sb, ']');
     put_why(sb, inc);
