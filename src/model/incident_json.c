@@ -10,6 +10,8 @@
  * copied as they are, and only the strings that come from the alerts and the
  * rules go through the JSON escaper. An entity object opens with one literal
  * for its type, and a time, whose text is never escaped, is copied as it is.
+ * What the why repeats (the incident's entity, the member ids of the alerts
+ * array) is escaped once and copied from where it was written.
  */
 #include "model/incident_json.h"
 
@@ -144,7 +146,18 @@ static void put_summary(struct corral_strbuf *sb, const struct corral_incident *
     put_name(sb, corral_status_name(inc->status));
 }
 
-static void put_why(struct corral_strbuf *sb, const struct corral_incident *inc)
+/* How many members' ids corral_shape() remembers the place of: those of nearly every incident. */
+#define IDS_KEPT 128
+
+/* Where corral_shape() wrote what the why repeats: the incident's entity and the member ids. */
+struct written {
+    size_t entity_at, entity_len;
+    size_t id_at[IDS_KEPT];
+    size_t id_len[IDS_KEPT];
+};
+
+static void put_why(struct corral_strbuf *sb, const struct corral_incident *inc,
+                    const struct written *w)
 {
     LIT(sb, ",\"why\":{\"rule\":\"");
     corral_strbuf_append(sb, inc->kind, strlen(inc->kind));
@@ -159,13 +172,21 @@ static void put_why(struct corral_strbuf *sb, const struct corral_incident *inc)
             corral_strbuf_putc(sb, ',');
         }
         LIT(sb, "{\"alert\":");
-        put_text(sb, l->alert->id);
+        if (i < IDS_KEPT) {
+            corral_strbuf_repeat(sb, w->id_at[i], w->id_len[i]);
+        } else {
+            put_text(sb, l->alert->id);
+        }
         if (l->role == CORRAL_LINK_RULE) {
             LIT(sb, ",\"role\":\"rule\",\"entity\":");
         } else {
             LIT(sb, ",\"role\":\"context\",\"entity\":");
         }
-        put_entity(sb, incident_entity_type(l->via_type), l->via_key, strlen(l->via_key));
+        if (l->via_key == inc->entity_key && l->via_type == inc->entity_type) {
+            corral_strbuf_repeat(sb, w->entity_at, w->entity_len); /* an entity rule's every link */
+        } else {
+            put_entity(sb, incident_entity_type(l->via_type), l->via_key, strlen(l->via_key));
+        }
         if (l->following != NULL) {
             LIT(sb, ",\"following\":");
             put_text(sb, l->following);
@@ -201,14 +222,22 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
     LIT(sb, ",\"scope\":");
     put_text(sb, inc->scope);
     LIT(sb, ",\"entity\":");
+    struct written w;
+    w.entity_at = sb->len;
     put_entity(sb, incident_entity_type(inc->entity_type), inc->entity_key,
                strlen(inc->entity_key));
+    w.entity_len = sb->len - w.entity_at;
     LIT(sb, ",\"alerts\":[");
     for (uint32_t i = 0; i < inc->n_members; i++) {
         if (i > 0) {
             corral_strbuf_putc(sb, ',');
         }
+        const size_t at = sb->len;
         put_text(sb, inc->links[i].alert->id);
+        if (i < IDS_KEPT) {
+            w.id_at[i] = at;
+            w.id_len[i] = sb->len - at;
+        }
     }
     LIT(sb, "],\"plans\":");
     put_names(sb, inc->plans, corral_plans_by_name, CORRAL_PLAN_COUNT, plan_at);
@@ -227,7 +256,7 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
         put_entity(sb, e->type, e->key, e->len);
     }
     corral_strbuf_putc(sb, ']');
-    put_why(sb, inc);
+    put_why(sb, inc, &w);
     put_event(sb, inc, event);
     corral_strbuf_putc(sb, '}');
 }
