@@ -110,6 +110,13 @@ static corral_err entity_union(const struct corral_incident *inc, size_t total,
     }
     const struct corral_entity **next = cur + total;
 
+    /* The members came in long ago: ask for all their keys before the first compare waits. */
+    for (uint32_t i = 0; i < inc->n_members; i++) {
+        const struct corral_alert *a = inc->links[i].alert;
+        for (uint32_t j = 0; j < a->n_entities; j++) {
+            __builtin_prefetch(a->entities[j].key);
+        }
+    }
     /* The runs: each entity that does not come after its neighbour starts one; equal ones go. */
     size_t k = 0, runs = 0;
     for (uint32_t i = 0; i < inc->n_members; i++) {
