@@ -327,6 +327,9 @@ void corral_incident_json(struct corral_strbuf *sb, const struct corral_incident
     for (uint32_t i = 0; i < inc->n_members; i++) {
         __builtin_prefetch(inc->links[i].alert->id);
     }
+    for (uint32_t i = 0; i < inc->n_entities; i++) {
+        __builtin_prefetch(inc->entities[i].key);
+    }
     if (format == CORRAL_FORMAT_DEFENDER) {
         defender_shape(sb, inc, event);
     } else {
