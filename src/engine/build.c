@@ -1,14 +1,29 @@
 /*
  * build.c - the derived fields of an incident. The entity list is the sorted
- * union of the members' (already sorted) entity lists.
+ * union of the members' entity lists.
+ *
+ * Each member's list is sorted already (alert.h), so the union is a merge,
+ * not a sort: the members' lists laid end to end are cut into their sorted
+ * runs, which are merged two by two, each merge dropping what both sides
+ * hold. Runs are found by comparing neighbours rather than trusted from the
+ * alerts, so a list out of order only makes more, shorter runs: the result
+ * is the same sorted, distinct union whatever the input.
  */
 #include "engine/build.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/hashmap.h"
+
+/* The low 4 * digits bits of v as that many lower-case hex digits at out. */
+static void put_hex(char *out, uint64_t v, unsigned digits)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (unsigned i = digits; i-- > 0; v >>= 4) {
+        out[i] = hex[v & 15];
+    }
+}
 
 void corral_incident_id(char out[40], const char *const *parts, size_t n)
 {
@@ -19,15 +34,22 @@ void corral_incident_id(char out[40], const char *const *parts, size_t n)
         h1 = corral_hash(parts[i], len, h1 ^ (uint64_t)len);
         h2 = corral_hash(parts[i], len, h2 + (uint64_t)len * 0x100000001b3ULL);
     }
-    snprintf(out, 40, "%08x-%04x-%04x-%04x-%012llx", (unsigned)(h1 >> 32),
-             (unsigned)(h1 >> 16) & 0xffff, (unsigned)h1 & 0xffff, (unsigned)(h2 >> 48),
-             (unsigned long long)(h2 & 0xffffffffffffULL));
+    /* "%08x-%04x-%04x-%04x-%012llx" of h1 >> 32, h1 >> 16, h1, h2 >> 48 and h2, without printf. */
+    put_hex(out, h1 >> 32, 8);
+    out[8] = '-';
+    put_hex(out + 9, h1 >> 16, 4);
+    out[13] = '-';
+    put_hex(out + 14, h1, 4);
+    out[18] = '-';
+    put_hex(out + 19, h2 >> 48, 4);
+    out[23] = '-';
+    put_hex(out + 24, h2, 12);
+    out[36] = '\0';
 }
 
-static int entity_cmp(const void *pa, const void *pb)
+/* (type, key) order, the order of every entity list (alert.h). */
+static int entity_cmp(const struct corral_entity *a, const struct corral_entity *b)
 {
-    const struct corral_entity *a = *(const struct corral_entity *const *)pa;
-    const struct corral_entity *b = *(const struct corral_entity *const *)pb;
     if (a->type != b->type) {
         return a->type < b->type ? -1 : 1;
     }
@@ -37,6 +59,115 @@ static int entity_cmp(const void *pa, const void *pb)
         return c;
     }
     return a->len < b->len ? -1 : (a->len > b->len);
+}
+
+/*
+ * Merge the sorted, distinct runs a[0..na) and b[0..nb) into out, an entity
+ * both hold once (a's: a is the earlier run); returns how many were written.
+ */
+static size_t merge_runs(const struct corral_entity **out, const struct corral_entity *const *a,
+                         size_t na, const struct corral_entity *const *b, size_t nb)
+{
+    size_t i = 0, j = 0, n = 0;
+    while (i < na && j < nb) {
+        int c = entity_cmp(a[i], b[j]);
+        if (c <= 0) {
+            out[n++] = a[i++];
+            j += c == 0;
+        } else {
+            out[n++] = b[j++];
+        }
+    }
+    memcpy(out + n, a + i, (na - i) * sizeof(*out));
+    n += na - i;
+    memcpy(out + n, b + j, (nb - j) * sizeof(*out));
+    return n + nb - j;
+}
+
+/* Entities whose union needs no allocation but its result: most incidents. */
+#define UNION_ON_STACK 256
+
+/*
+ * The sorted, distinct union of the members' total entities, as a malloc'd
+ * array in *out (never NULL, even for none) of *n_out. Of equal entities the
+ * first member's is kept, as a stable sort would.
+ */
+static corral_err entity_union(const struct corral_incident *inc, size_t total,
+                               struct corral_entity **out, uint32_t *n_out)
+{
+    const struct corral_entity *stack_ptrs[2 * UNION_ON_STACK];
+    size_t stack_ends[UNION_ON_STACK];
+    const struct corral_entity **cur = stack_ptrs;
+    size_t *ends = stack_ends;
+    void *heap = NULL;
+    if (total > UNION_ON_STACK) {
+        heap = malloc(total * (2 * sizeof(*cur) + sizeof(*ends)));
+        if (heap == NULL) {
+            return CORRAL_ERR_NOMEM;
+        }
+        cur = heap;
+        ends = (size_t *)(cur + 2 * total);
+    }
+    const struct corral_entity **next = cur + total;
+
+    /* The members came in long ago: ask for all their keys before the first compare waits. */
+    for (uint32_t i = 0; i < inc->n_members; i++) {
+        const struct corral_alert *a = inc->links[i].alert;
+        for (uint32_t j = 0; j < a->n_entities; j++) {
+            __builtin_prefetch(a->entities[j].key);
+        }
+    }
+    /* The runs: each entity that does not come after its neighbour starts one; equal ones go. */
+    size_t k = 0, runs = 0;
+    for (uint32_t i = 0; i < inc->n_members; i++) {
+        const struct corral_alert *a = inc->links[i].alert;
+        for (uint32_t j = 0; j < a->n_entities; j++) {
+            const struct corral_entity *e = &a->entities[j];
+            if (k > 0) {
+                int c = entity_cmp(cur[k - 1], e);
+                if (c == 0) {
+                    continue;
+                }
+                if (c > 0) {
+                    ends[runs++] = k;
+                }
+            }
+            cur[k++] = e;
+        }
+    }
+    if (k > 0) {
+        ends[runs++] = k;
+    }
+    /* Merge neighbouring runs two by two until one is left. */
+    while (runs > 1) {
+        size_t start = 0, w = 0, merged = 0;
+        for (size_t r = 0; r < runs; r += 2) {
+            size_t mid = ends[r];
+            size_t end = r + 1 < runs ? ends[r + 1] : mid;
+            w += merge_runs(next + w, cur + start, mid - start, cur + mid, end - mid);
+            ends[merged++] = w;
+            start = end;
+        }
+        runs = merged;
+        const struct corral_entity **t = cur;
+        cur = next;
+        next = t;
+        k = w;
+    }
+
+    struct corral_entity *ents = malloc((k > 0 ? k : 1) * sizeof(*ents));
+    if (ents != NULL) {
+        for (size_t i = 0; i < k; i++) {
+            ents[i] = *cur[i];
+        }
+    }
+    free(heap);
+    if (ents == NULL) {
+        return CORRAL_ERR_NOMEM;
+    }
+    *out = ents;
+    *n_out = (uint32_t)k;
+    return CORRAL_OK;
 }
 
 corral_err corral_incident_build(struct corral_incident *inc, const struct corral_rule *rule,
@@ -79,28 +210,12 @@ corral_err corral_incident_build(struct corral_incident *inc, const struct corra
     }
     inc->status = CORRAL_STATUS_ACTIVE;
 
-    const struct corral_entity **all = malloc((total > 0 ? total : 1) * sizeof(*all));
-    struct corral_entity *out = malloc((total > 0 ? total : 1) * sizeof(*out));
-    if (all == NULL || out == NULL) {
-        free(all);
-        free(out);
-        return CORRAL_ERR_NOMEM;
+    struct corral_entity *out;
+    uint32_t n;
+    corral_err err = entity_union(inc, total, &out, &n);
+    if (err != CORRAL_OK) {
+        return err;
     }
-    size_t k = 0;
-    for (uint32_t i = 0; i < inc->n_members; i++) {
-        const struct corral_alert *a = inc->links[i].alert;
-        for (uint32_t j = 0; j < a->n_entities; j++) {
-            all[k++] = &a->entities[j];
-        }
-    }
-    qsort(all, k, sizeof(*all), entity_cmp);
-    uint32_t n = 0;
-    for (size_t i = 0; i < k; i++) {
-        if (n == 0 || entity_cmp(&all[i], &all[i - 1]) != 0) {
-            out[n++] = *all[i];
-        }
-    }
-    free(all);
     inc->entities = out;
     inc->n_entities = n;
     *entities_out = out;

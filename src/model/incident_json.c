@@ -8,7 +8,10 @@
  * pieces, so the fixed text is written as literals with their separators
  * ("\",\"role\":\"rule\"" and the like), names that need no escape are
  * copied as they are, and only the strings that come from the alerts and the
- * rules go through the JSON escaper.
+ * rules go through the JSON escaper. An entity object opens with one literal
+ * for its type, and a time, whose text is never escaped, is copied as it is.
+ * What the why repeats (the incident's entity, the member ids of the alerts
+ * array) is escaped once and copied from where it was written.
  */
 #include "model/incident_json.h"
 
@@ -32,25 +35,64 @@ static void put_name(struct corral_strbuf *sb, const char *name)
     corral_strbuf_putc(sb, '"');
 }
 
+/* A time in quotes: its text has a fixed length and nothing to escape. */
 static void put_time(struct corral_strbuf *sb, corral_time t)
 {
-    char text[CORRAL_TIME_TEXT];
-    corral_strbuf_json_cstr(sb, corral_time_format(t, text));
+    char text[CORRAL_TIME_TEXT + 1];
+    text[0] = '"';
+    corral_time_format(t, text + 1);
+    text[CORRAL_TIME_TEXT] = '"';
+    corral_strbuf_append(sb, text, sizeof text);
 }
 
+/*
+ * What an entity object opens with, up to its key, by type: the names of
+ * corral_entity_type_name() (test_incident_json.c writes every type).
+ */
+struct opening {
+    const char *text;
+    size_t len;
+};
+
+#define OPENING_TEXT(name) "{\"type\":\"" name "\",\"key\":"
+#define OPENING(name) {OPENING_TEXT(name), sizeof(OPENING_TEXT(name)) - 1}
+
+static const struct opening entity_opening[CORRAL_ENT_COUNT] = {
+    [CORRAL_ENT_USER] = OPENING("user"),
+    [CORRAL_ENT_SERVICE_PRINCIPAL] = OPENING("service_principal"),
+    [CORRAL_ENT_IP] = OPENING("ip"),
+    [CORRAL_ENT_RESOURCE] = OPENING("resource"),
+    [CORRAL_ENT_VM] = OPENING("vm"),
+    [CORRAL_ENT_CLUSTER] = OPENING("cluster"),
+    [CORRAL_ENT_PROCESS] = OPENING("process"),
+    [CORRAL_ENT_PROCESS_IMAGE] = OPENING("process_image"),
+    [CORRAL_ENT_DOMAIN] = OPENING("domain"),
+    [CORRAL_ENT_FILEHASH] = OPENING("filehash"),
+    [CORRAL_ENT_URL] = OPENING("url"),
+};
+
+static const struct opening no_type_opening = OPENING("");
+
 /* {"type":"...","key":"..."}, the key of len bytes. */
-static void put_entity(struct corral_strbuf *sb, const char *type, const char *key, size_t len)
+static void put_entity(struct corral_strbuf *sb, enum corral_entity_type type, const char *key,
+                       size_t len)
 {
-    LIT(sb, "{\"type\":");
-    put_name(sb, type);
-    LIT(sb, ",\"key\":");
+    const struct opening *o =
+        (unsigned)type < CORRAL_ENT_COUNT ? &entity_opening[type] : &no_type_opening;
+    corral_strbuf_append(sb, o->text, o->len);
     corral_strbuf_json_str(sb, key, len);
     corral_strbuf_putc(sb, '}');
 }
 
+/* The type an incident's shared entity is written as: process images are processes. */
+static enum corral_entity_type incident_entity_type(enum corral_entity_type type)
+{
+    return type == CORRAL_ENT_PROCESS_IMAGE ? CORRAL_ENT_PROCESS : type;
+}
+
 const char *corral_incident_entity_type(enum corral_entity_type type)
 {
-    return type == CORRAL_ENT_PROCESS_IMAGE ? "process" : corral_entity_type_name(type);
+    return corral_entity_type_name(incident_entity_type(type));
 }
 
 static const char *plan_at(unsigned p)
@@ -104,7 +146,18 @@ static void put_summary(struct corral_strbuf *sb, const struct corral_incident *
     put_name(sb, corral_status_name(inc->status));
 }
 
-static void put_why(struct corral_strbuf *sb, const struct corral_incident *inc)
+/* How many members' ids corral_shape() remembers the place of: those of nearly every incident. */
+#define IDS_KEPT 128
+
+/* Where corral_shape() wrote what the why repeats: the incident's entity and the member ids. */
+struct written {
+    size_t entity_at, entity_len;
+    size_t id_at[IDS_KEPT];
+    size_t id_len[IDS_KEPT];
+};
+
+static void put_why(struct corral_strbuf *sb, const struct corral_incident *inc,
+                    const struct written *w)
 {
     LIT(sb, ",\"why\":{\"rule\":\"");
     corral_strbuf_append(sb, inc->kind, strlen(inc->kind));
@@ -119,13 +172,21 @@ static void put_why(struct corral_strbuf *sb, const struct corral_incident *inc)
             corral_strbuf_putc(sb, ',');
         }
         LIT(sb, "{\"alert\":");
-        put_text(sb, l->alert->id);
+        if (i < IDS_KEPT) {
+            corral_strbuf_repeat(sb, w->id_at[i], w->id_len[i]);
+        } else {
+            put_text(sb, l->alert->id);
+        }
         if (l->role == CORRAL_LINK_RULE) {
             LIT(sb, ",\"role\":\"rule\",\"entity\":");
         } else {
             LIT(sb, ",\"role\":\"context\",\"entity\":");
         }
-        put_entity(sb, corral_incident_entity_type(l->via_type), l->via_key, strlen(l->via_key));
+        if (l->via_key == inc->entity_key && l->via_type == inc->entity_type) {
+            corral_strbuf_repeat(sb, w->entity_at, w->entity_len); /* an entity rule's every link */
+        } else {
+            put_entity(sb, incident_entity_type(l->via_type), l->via_key, strlen(l->via_key));
+        }
         if (l->following != NULL) {
             LIT(sb, ",\"following\":");
             put_text(sb, l->following);
@@ -161,14 +222,22 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
     LIT(sb, ",\"scope\":");
     put_text(sb, inc->scope);
     LIT(sb, ",\"entity\":");
-    put_entity(sb, corral_incident_entity_type(inc->entity_type), inc->entity_key,
+    struct written w;
+    w.entity_at = sb->len;
+    put_entity(sb, incident_entity_type(inc->entity_type), inc->entity_key,
                strlen(inc->entity_key));
+    w.entity_len = sb->len - w.entity_at;
     LIT(sb, ",\"alerts\":[");
     for (uint32_t i = 0; i < inc->n_members; i++) {
         if (i > 0) {
             corral_strbuf_putc(sb, ',');
         }
+        const size_t at = sb->len;
         put_text(sb, inc->links[i].alert->id);
+        if (i < IDS_KEPT) {
+            w.id_at[i] = at;
+            w.id_len[i] = sb->len - at;
+        }
     }
     LIT(sb, "],\"plans\":");
     put_names(sb, inc->plans, corral_plans_by_name, CORRAL_PLAN_COUNT, plan_at);
@@ -184,10 +253,10 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
             corral_strbuf_putc(sb, ',');
         }
         const struct corral_entity *e = &inc->entities[i];
-        put_entity(sb, corral_entity_type_name(e->type), e->key, e->len);
+        put_entity(sb, e->type, e->key, e->len);
     }
     corral_strbuf_putc(sb, ']');
-    put_why(sb, inc);
+    put_why(sb, inc, &w);
     put_event(sb, inc, event);
     corral_strbuf_putc(sb, '}');
 }
@@ -251,6 +320,16 @@ static void defender_shape(struct corral_strbuf *sb, const struct corral_inciden
 void corral_incident_json(struct corral_strbuf *sb, const struct corral_incident *inc,
                           enum corral_incident_format format, const char *event)
 {
+    /*
+     * The members came in long before their incident is written, so their ids are
+     * cache misses: ask for all of them now rather than wait for each in turn.
+     */
+    for (uint32_t i = 0; i < inc->n_members; i++) {
+        __builtin_prefetch(inc->links[i].alert->id);
+    }
+    for (uint32_t i = 0; i < inc->n_entities; i++) {
+        __builtin_prefetch(inc->entities[i].key);
+    }
     if (format == CORRAL_FORMAT_DEFENDER) {
         defender_shape(sb, inc, event);
     } else {

@@ -63,6 +63,22 @@ static inline void corral_strbuf_putc(struct corral_strbuf *sb, char c)
     sb->data[sb->len] = '\0';
 }
 
+/*
+ * Append again the len bytes written at offset at (at + len <= sb->len): a
+ * piece that repeats in a record is escaped once and then copied.
+ */
+static inline void corral_strbuf_repeat(struct corral_strbuf *sb, size_t at, size_t len)
+{
+    if ((sb->cap - sb->len <= len || sb->failed) && corral_strbuf_reserve(sb, len) != 0) {
+        return;
+    }
+    if (len > 0) {
+        memcpy(sb->data + sb->len, sb->data + at, len);
+    }
+    sb->len += len;
+    sb->data[sb->len] = '\0';
+}
+
 /* A string literal, its length known at compile time: CORRAL_STRBUF_LIT(sb, ",\"id\":"). */
 #define CORRAL_STRBUF_LIT(sb, lit) corral_strbuf_append((sb), "" lit, sizeof(lit) - 1)
 

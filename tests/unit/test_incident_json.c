@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -168,6 +169,72 @@ static void defender_shape(void **state)
     corral_strbuf_release(&sb);
 }
 
+/*
+ * Every entity type under corral_entity_type_name()'s name, and a why whose
+ * links repeat the incident's entity and the members' ids (the writer copies
+ * them), for more members than it keeps the place of.
+ */
+static void repeats_and_every_type(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    static struct sample s;
+    static struct corral_alert al[N];
+    static struct corral_link links[N];
+    static char ids[N][16];
+    make_sample(&s);
+    static char key[] = "h\"ost";
+    struct corral_entity ents[CORRAL_ENT_COUNT + 1];
+    for (unsigned t = 0; t <= CORRAL_ENT_COUNT; t++) {
+        ents[t] = (struct corral_entity){(enum corral_entity_type)t, 1, "k"};
+    }
+    for (unsigned i = 0; i < N; i++) {
+        snprintf(ids[i], sizeof ids[i], "a\\%u", i);
+        al[i] = s.a;
+        al[i].id = ids[i];
+        links[i] = (struct corral_link){.alert = &al[i],
+                                        .role = i % 2 ? CORRAL_LINK_CONTEXT : CORRAL_LINK_RULE,
+                                        .via_type = CORRAL_ENT_PROCESS_IMAGE,
+                                        .via_key = i % 3 ? key : "other",
+                                        .stage = -1};
+    }
+    s.inc.entity_type = CORRAL_ENT_PROCESS_IMAGE;
+    s.inc.entity_key = key;
+    s.inc.links = links;
+    s.inc.n_members = N;
+    s.inc.entities = ents;
+    s.inc.n_entities = CORRAL_ENT_COUNT + 1;
+
+    struct corral_strbuf sb, want;
+    corral_strbuf_init(&sb);
+    corral_strbuf_init(&want);
+    corral_incident_json(&sb, &s.inc, CORRAL_FORMAT_CORRAL, NULL);
+    assert_int_equal(corral_strbuf_status(&sb), CORRAL_OK);
+
+    corral_strbuf_puts(&want, ",\"entities\":[");
+    for (unsigned t = 0; t <= CORRAL_ENT_COUNT; t++) {
+        corral_strbuf_printf(&want, "%s{\"type\":\"%s\",\"key\":\"k\"}", t > 0 ? "," : "",
+                             corral_entity_type_name((enum corral_entity_type)t));
+    }
+    corral_strbuf_puts(&want, "],\"why\":");
+    assert_non_null(strstr(sb.data, want.data));
+
+    corral_strbuf_clear(&want);
+    corral_strbuf_puts(&want, "\"links\":[");
+    for (unsigned i = 0; i < N; i++) {
+        corral_strbuf_printf(&want,
+                             "%s{\"alert\":\"a\\\\%u\",\"role\":\"%s\",\"entity\":{\"type\":"
+                             "\"process\",\"key\":\"%s\"}}",
+                             i > 0 ? "," : "", i, i % 2 ? "context" : "rule",
+                             i % 3 ? "h\\\"ost" : "other");
+    }
+    corral_strbuf_puts(&want, "]}}");
+    assert_string_equal(sb.data + sb.len - want.len, want.data);
+    assert_non_null(strstr(sb.data, ",\"entity\":{\"type\":\"process\",\"key\":\"h\\\"ost\"},"));
+    corral_strbuf_release(&want);
+    corral_strbuf_release(&sb);
+}
+
 static void alert_shape(void **state)
 {
     (void)state;
@@ -205,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(corral_shape),
         cmocka_unit_test(defender_shape),
+        cmocka_unit_test(repeats_and_every_type),
         cmocka_unit_test(alert_shape),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -147,6 +147,33 @@ static void unsigned_ints(void **state)
     corral_strbuf_release(&sb);
 }
 
+/* A repeat copies what was written, also when the copy makes the buffer grow (and move). */
+static void repeat_what_was_written(void **state)
+{
+    (void)state;
+    struct corral_strbuf sb;
+    corral_strbuf_init(&sb);
+    corral_strbuf_puts(&sb, "[");
+    corral_strbuf_json_cstr(&sb, "a\"b");
+    corral_strbuf_putc(&sb, ',');
+    corral_strbuf_repeat(&sb, 1, 6);
+    corral_strbuf_repeat(&sb, 1, 0);
+    assert_string_equal(sb.data, "[\"a\\\"b\",\"a\\\"b\"");
+    corral_strbuf_clear(&sb);
+    corral_strbuf_json_cstr(&sb, "a\"b");
+    while (sb.len < 1000) {
+        size_t cap = sb.cap;
+        corral_strbuf_repeat(&sb, 0, sb.len); /* doubles: grows past cap */
+        assert_true(sb.len < cap || sb.cap > cap);
+    }
+    assert_int_equal(sb.len % 6, 0);
+    for (size_t i = 0; i < sb.len; i += 6) {
+        assert_memory_equal(sb.data + i, "\"a\\\"b\"", 6);
+    }
+    assert_int_equal(sb.data[sb.len], '\0');
+    corral_strbuf_release(&sb);
+}
+
 /* After a failed allocation every append does nothing, and the status says so until a clear. */
 static void failure_is_sticky(void **state)
 {
@@ -177,6 +204,7 @@ int main(void)
         cmocka_unit_test(json_keys_and_ints),
         cmocka_unit_test(json_escapes_in_blocks),
         cmocka_unit_test(unsigned_ints),
+        cmocka_unit_test(repeat_what_was_written),
         cmocka_unit_test(failure_is_sticky),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
