@@ -11,8 +11,8 @@
  * components close while alerts still come. What must hold:
  *   - the final incidents (id, kind, entity, members) are the same in time
  *     order, in time order with every stretch shorter than the lateness
- *     reversed, with --stream, and in the program's own order when none of
- *     its alerts came too late there;
+ *     reversed, with --stream, with a clock per scope (--scope-lag), and in
+ *     the program's own order when none of its alerts came too late there;
  *   - no alert is open after the flush;
  *   - no crash, no leak.
  */
@@ -170,9 +170,10 @@ static int line_cmp(const void *a, const void *b)
 
 /* Run the program in this order; the alerts that came too late. */
 static uint64_t run(const struct palert *prog, const size_t *order, size_t n, int stream,
-                    struct found *out)
+                    corral_time scope_lag, struct found *out)
 {
-    struct corral_engine_opts opts = {.lateness = LATENESS, .stream = stream};
+    struct corral_engine_opts opts = {
+        .lateness = LATENESS, .stream = stream, .scope_lag = scope_lag};
     struct corral_incident_sink sink = {out, collect};
     corral_engine *en = corral_engine_new(rules, &opts, &sink);
     CHECK(en != NULL);
@@ -226,15 +227,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     CHECK(prog != NULL && order != NULL);
     decode_program(data, n, prog);
 
-    struct found given = {0}, timed = {0}, shuffled = {0}, streamed = {0};
+    struct found given = {0}, timed = {0}, shuffled = {0}, streamed = {0}, clocks = {0};
     for (size_t i = 0; i < n; i++) {
         order[i] = i;
     }
-    uint64_t late = run(prog, order, n, 0, &given);
+    uint64_t late = run(prog, order, n, 0, 0, &given);
     by_time_prog = prog;
     qsort(order, n, sizeof(*order), by_time);
-    CHECK(run(prog, order, n, 0, &timed) == 0);
-    CHECK(run(prog, order, n, 1, &streamed) == 0);
+    CHECK(run(prog, order, n, 0, 0, &timed) == 0);
+    CHECK(run(prog, order, n, 1, 0, &streamed) == 0);
+    CHECK(run(prog, order, n, 0, 2 * LATENESS, &clocks) == 0);
     /* Reverse each stretch of time-ordered alerts shorter than the lateness: none is late. */
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
@@ -248,16 +250,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         i = j;
     }
-    CHECK(run(prog, order, n, 0, &shuffled) == 0);
+    CHECK(run(prog, order, n, 0, 0, &shuffled) == 0);
 
     same(&timed, &shuffled);
     same(&timed, &streamed);
+    same(&timed, &clocks);
     if (late == 0) {
         same(&timed, &given);
     }
     free(given.lines);
     free(timed.lines);
     free(shuffled.lines);
+    free(clocks.lines);
     free(streamed.lines);
     free(prog);
     free(order);
