@@ -97,7 +97,8 @@ static void decode_program(const uint8_t *d, size_t n_alerts, struct palert *out
         p->a.plan = (enum corral_plan)((d[1] & 0x0f) % CORRAL_PLAN_COUNT);
         p->a.severity = (d[1] & 0x40) ? CORRAL_SEV_HIGH : CORRAL_SEV_MEDIUM;
         p->a.signals = ((uint32_t)d[2] | (uint32_t)d[3] << 8) & ((1u << CORRAL_SIG_COUNT) - 1);
-        p->a.stages = (d[4] & 0x80) ? 0 : (uint16_t)(((uint32_t)d[4] | (uint32_t)d[5] << 8) & 0x1fff);
+        uint32_t stages = ((uint32_t)d[4] | (uint32_t)d[5] << 8) & 0x1fff;
+        p->a.stages = (d[4] & 0x80) ? 0 : (uint16_t)stages;
         p->a.start = t;
         p->a.end = CORRAL_TIME_NONE;
         p->a.generated = CORRAL_TIME_NONE;
@@ -158,7 +159,8 @@ static void collect(void *ctx, const struct corral_incident *inc, enum corral_in
     int len = snprintf(line, sizeof(*f->lines), "%s %s %u %s:", inc->id, inc->kind,
                        inc->scenario, inc->entity_key);
     for (uint32_t i = 0; i < inc->n_members && len > 0 && (size_t)len < sizeof(*f->lines); i++) {
-        len += snprintf(line + len, sizeof(*f->lines) - (size_t)len, " %s", inc->links[i].alert->id);
+        len += snprintf(line + len, sizeof(*f->lines) - (size_t)len, " %s",
+                        inc->links[i].alert->id);
     }
     f->overflow |= len < 0 || (size_t)len >= sizeof(*f->lines);
 }
