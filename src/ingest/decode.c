@@ -57,7 +57,7 @@
 #define DEFAULT_MAX_RECORD (16u << 20)
 #define DEFAULT_MAX_DEPTH 64u
 #define MAX_ENTITIES 10000u /* entity objects (and entity keys) in one alert */
-#define KEY_MAX 32u         /* longer keys name no field we read */
+#define KEY_MAX 32u         /* longer keys name no field we read; <= CORRAL_JSON_STRING_SLACK */
 #define ID_SHOWN 80         /* bytes of a systemAlertId quoted in a message */
 #define VALUE_SHOWN 60      /* bytes of a bad value quoted in a message */
 #define DANGLING_SHOWN 3    /* distinct dangling $ref names quoted in a warning */
@@ -287,14 +287,19 @@ static const struct keyname ident_keys[] = {
 #define KH_NAMES 40u /* names per table, at most */
 #define KH_EMPTY 0xffu
 
-/* A name padded to KEY_MAX bytes; mask has 0x20 where the name has a letter (case may differ). */
+/*
+ * A name zero-padded to KEY_MAX bytes; care has 0xdf where the name has a letter (case may
+ * differ), 0xff at its other bytes and 0 past its end, so that a key compares a word at a time
+ * with no branch on its length (json.h: a parsed string is followed by readable bytes).
+ */
 struct kname {
     uint8_t len;
     uint8_t field;
-    uint64_t short_name, short_mask; /* names of under 8 bytes, packed as load_short() packs keys */
     unsigned char name[KEY_MAX];
-    unsigned char mask[KEY_MAX];
+    unsigned char care[KEY_MAX];
 };
+
+_Static_assert(KEY_MAX <= CORRAL_JSON_STRING_SLACK, "key_equal() reads KEY_MAX bytes of a key");
 
 struct khash {
     uint64_t seed;
@@ -428,17 +433,11 @@ static int khash_build(struct khash *h, const struct keyname *tab, size_t n)
     for (size_t k = 0; k < n; k++) {
         /* Names are 1..KEY_MAX bytes of lower-case ASCII. */
         struct kname *e = &h->names[k];
-        unsigned char mask[KEY_MAX];
         e->len = tab[k].len;
         e->field = tab[k].field;
         memcpy(e->name, tab[k].name, tab[k].len);
         for (size_t j = 0; j < tab[k].len; j++) {
-            mask[j] = (tab[k].name[j] >= 'a' && tab[k].name[j] <= 'z') ? 0x20 : 0;
-        }
-        memcpy(e->mask, mask, tab[k].len);
-        if (e->len < 8) {
-            e->short_name = load_short(e->name, e->len);
-            e->short_mask = load_short(e->mask, e->len);
+            e->care[j] = (tab[k].name[j] >= 'a' && tab[k].name[j] <= 'z') ? 0xdf : 0xff;
         }
     }
     /* Odd seeds from a fixed sequence: the first that works, the same in every run. */
@@ -464,29 +463,21 @@ static int khash_build(struct khash *h, const struct keyname *tab, size_t n)
 }
 
 /*
- * key[0..len) equals the name, ASCII case-insensitively: a word at a time,
- * where a byte may differ from the name only in bit 0x20 and only where the
- * name has a letter (so 'T' matches 't', but '\r' never matches '-').
+ * key[0..len) equals the name (len being the name's length), ASCII case-insensitively: a byte
+ * may differ from the name only in bit 0x20 and only where the name has a letter (so 'T'
+ * matches 't', but '\r' never matches '-'). The bytes past len are read and ignored: a key is
+ * a parsed string, followed by CORRAL_JSON_STRING_SLACK (>= KEY_MAX) readable bytes.
  */
 static inline __attribute__((always_inline)) int key_equal(const struct kname *e, const char *key,
                                                            size_t len)
 {
-    if (len < 8) {
-        return ((load_short(key, len) ^ e->short_name) & ~e->short_mask) == 0;
+    uint64_t diff = ((load64(key) ^ load64(e->name)) & load64(e->care)) |
+                    ((load64(key + 8) ^ load64(e->name + 8)) & load64(e->care + 8));
+    if (len > 16) {
+        diff |= ((load64(key + 16) ^ load64(e->name + 16)) & load64(e->care + 16)) |
+                ((load64(key + 24) ^ load64(e->name + 24)) & load64(e->care + 24));
     }
-    size_t off = 0;
-    for (; off + 8 <= len; off += 8) {
-        if (((load64(key + off) ^ load64(e->name + off)) & ~load64(e->mask + off)) != 0) {
-            return 0;
-        }
-    }
-    if (off < len) {
-        off = len - 8;
-        if (((load64(key + off) ^ load64(e->name + off)) & ~load64(e->mask + off)) != 0) {
-            return 0;
-        }
-    }
-    return 1;
+    return diff == 0;
 }
 
 /* The field a key names (case-insensitive), or -1. */
