@@ -1174,6 +1174,15 @@ static int walk(struct actx *a, struct wdoc *d, uint32_t i, unsigned depth)
             return -1;
         }
     }
+    /*
+     * An object of 2 * len + 1 nodes has one-node values only: scalars or empty containers,
+     * which hold no entity and, within the depth limit, cannot be refused. Most entities are
+     * such flat objects; their members need no second look.
+     */
+    if (nodes[i].next == i + 1 + 2 * nodes[i].len && depth < a->dec->limits.max_depth) {
+        *mark = MARK_DONE;
+        return 0;
+    }
     uint32_t j = i + 1;
     for (uint32_t m = 0; m < nodes[i].len; m++) {
         uint32_t v = j + 1;
