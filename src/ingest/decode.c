@@ -1098,9 +1098,7 @@ static int add_entity(struct actx *a, struct wdoc *d, uint32_t obj, const uint32
             if (low == NULL) {
                 return oom(a);
             }
-            for (size_t i = 0; i < s.len; i++) {
-                low[i] = (char)lower_ascii((unsigned char)s.s[i]);
-            }
+            corral_ascii_copy_lower(low, s.s, s.len);
             return check(a, corral_entity_set_add(&a->set, CORRAL_ENT_CLUSTER, low, s.len));
         }
         return 0;
@@ -1618,11 +1616,13 @@ static int parse_column(struct actx *a, const jnode *nodes, uint32_t v, struct c
 /* Copy s into the arena, NUL-terminated, lower-cased when lower. */
 static const char *arena_text(struct actx *a, struct corral_str s, int lower)
 {
-    char *p = corral_arena_strndup(a->dec->arena, s.len > 0 ? s.s : "", s.len);
-    if (p != NULL && lower) {
-        for (size_t i = 0; i < s.len; i++) {
-            p[i] = (char)lower_ascii((unsigned char)p[i]);
-        }
+    if (!lower) {
+        return corral_arena_strndup(a->dec->arena, s.len > 0 ? s.s : "", s.len);
+    }
+    char *p = corral_arena_alloc(a->dec->arena, s.len + 1);
+    if (p != NULL) {
+        corral_ascii_copy_lower(p, s.s, s.len);
+        p[s.len] = '\0';
     }
     return p;
 }
