@@ -548,7 +548,11 @@ static int names(struct corral_str s, const char *lower)
     return lower[j] == '\0';
 }
 
-/* Fill slots[field] with the value index of each member of obj that tab names (first wins). */
+/*
+ * Fill slots[field] (all 0 on entry) with the value index of each member of obj that tab names
+ * (first wins). For the alert's keys, *camel_alert_type is set when the member that gave the
+ * alert type is spelled "alertType" exactly (its key is the node before its value).
+ */
 static void scan_members(const jnode *nodes, uint32_t obj, const struct khash *tab, uint32_t *slots,
                          int *camel_alert_type)
 {
@@ -558,12 +562,14 @@ static void scan_members(const jnode *nodes, uint32_t obj, const struct khash *t
         int f = lookup(tab, k->v.s, k->len);
         if (f >= 0 && slots[f] == 0) {
             slots[f] = j + 1;
-            if (camel_alert_type != NULL && f == A_ALERTTYPE && k->len == 9 &&
-                memcmp(k->v.s, "alertType", 9) == 0) {
-                *camel_alert_type = 1;
-            }
         }
         j = nodes[j + 1].next;
+    }
+    if (camel_alert_type != NULL && slots[A_ALERTTYPE] != 0) {
+        const jnode *k = &nodes[slots[A_ALERTTYPE] - 1];
+        if (k->len == 9 && memcmp(k->v.s, "alertType", 9) == 0) {
+            *camel_alert_type = 1;
+        }
     }
 }
 
