@@ -1619,10 +1619,18 @@ static int parse_column(struct actx *a, const jnode *nodes, uint32_t v, struct c
     return 0;
 }
 
-/* Copy s into the arena, NUL-terminated, lower-cased when lower. */
+/*
+ * s as a NUL-terminated string: copied into the arena, lower-cased when lower. s is (part of) a
+ * string of the record, whose next byte is readable (json.h); when that byte is the NUL simdjson
+ * ends its strings with, s is the same C string as its copy, and it outlives the alert's
+ * delivery (the record's parser is not used again before the next record): no copy then.
+ */
 static const char *arena_text(struct actx *a, struct corral_str s, int lower)
 {
     if (!lower) {
+        if (s.len > 0 && s.s[s.len] == '\0') {
+            return s.s;
+        }
         return corral_arena_strndup(a->dec->arena, s.len > 0 ? s.s : "", s.len);
     }
     char *p = corral_arena_alloc(a->dec->arena, s.len + 1);
