@@ -57,7 +57,7 @@
 #define DEFAULT_MAX_RECORD (16u << 20)
 #define DEFAULT_MAX_DEPTH 64u
 #define MAX_ENTITIES 10000u /* entity objects (and entity keys) in one alert */
-#define KEY_MAX 32u         /* longer keys name no field we read */
+#define KEY_MAX 32u         /* longer keys name no field we read; <= CORRAL_JSON_STRING_SLACK */
 #define ID_SHOWN 80         /* bytes of a systemAlertId quoted in a message */
 #define VALUE_SHOWN 60      /* bytes of a bad value quoted in a message */
 #define DANGLING_SHOWN 3    /* distinct dangling $ref names quoted in a warning */
@@ -287,14 +287,19 @@ static const struct keyname ident_keys[] = {
 #define KH_NAMES 40u /* names per table, at most */
 #define KH_EMPTY 0xffu
 
-/* A name padded to KEY_MAX bytes; mask has 0x20 where the name has a letter (case may differ). */
+/*
+ * A name zero-padded to KEY_MAX bytes; care has 0xdf where the name has a letter (case may
+ * differ), 0xff at its other bytes and 0 past its end, so that a key compares a word at a time
+ * with no branch on its length (json.h: a parsed string is followed by readable bytes).
+ */
 struct kname {
     uint8_t len;
     uint8_t field;
-    uint64_t short_name, short_mask; /* names of under 8 bytes, packed as load_short() packs keys */
     unsigned char name[KEY_MAX];
-    unsigned char mask[KEY_MAX];
+    unsigned char care[KEY_MAX];
 };
+
+_Static_assert(KEY_MAX <= CORRAL_JSON_STRING_SLACK, "key_equal() reads KEY_MAX bytes of a key");
 
 struct khash {
     uint64_t seed;
@@ -428,17 +433,11 @@ static int khash_build(struct khash *h, const struct keyname *tab, size_t n)
     for (size_t k = 0; k < n; k++) {
         /* Names are 1..KEY_MAX bytes of lower-case ASCII. */
         struct kname *e = &h->names[k];
-        unsigned char mask[KEY_MAX];
         e->len = tab[k].len;
         e->field = tab[k].field;
         memcpy(e->name, tab[k].name, tab[k].len);
         for (size_t j = 0; j < tab[k].len; j++) {
-            mask[j] = (tab[k].name[j] >= 'a' && tab[k].name[j] <= 'z') ? 0x20 : 0;
-        }
-        memcpy(e->mask, mask, tab[k].len);
-        if (e->len < 8) {
-            e->short_name = load_short(e->name, e->len);
-            e->short_mask = load_short(e->mask, e->len);
+            e->care[j] = (tab[k].name[j] >= 'a' && tab[k].name[j] <= 'z') ? 0xdf : 0xff;
         }
     }
     /* Odd seeds from a fixed sequence: the first that works, the same in every run. */
@@ -464,29 +463,21 @@ static int khash_build(struct khash *h, const struct keyname *tab, size_t n)
 }
 
 /*
- * key[0..len) equals the name, ASCII case-insensitively: a word at a time,
- * where a byte may differ from the name only in bit 0x20 and only where the
- * name has a letter (so 'T' matches 't', but '\r' never matches '-').
+ * key[0..len) equals the name (len being the name's length), ASCII case-insensitively: a byte
+ * may differ from the name only in bit 0x20 and only where the name has a letter (so 'T'
+ * matches 't', but '\r' never matches '-'). The bytes past len are read and ignored: a key is
+ * a parsed string, followed by CORRAL_JSON_STRING_SLACK (>= KEY_MAX) readable bytes.
  */
 static inline __attribute__((always_inline)) int key_equal(const struct kname *e, const char *key,
                                                            size_t len)
 {
-    if (len < 8) {
-        return ((load_short(key, len) ^ e->short_name) & ~e->short_mask) == 0;
+    uint64_t diff = ((load64(key) ^ load64(e->name)) & load64(e->care)) |
+                    ((load64(key + 8) ^ load64(e->name + 8)) & load64(e->care + 8));
+    if (len > 16) {
+        diff |= ((load64(key + 16) ^ load64(e->name + 16)) & load64(e->care + 16)) |
+                ((load64(key + 24) ^ load64(e->name + 24)) & load64(e->care + 24));
     }
-    size_t off = 0;
-    for (; off + 8 <= len; off += 8) {
-        if (((load64(key + off) ^ load64(e->name + off)) & ~load64(e->mask + off)) != 0) {
-            return 0;
-        }
-    }
-    if (off < len) {
-        off = len - 8;
-        if (((load64(key + off) ^ load64(e->name + off)) & ~load64(e->mask + off)) != 0) {
-            return 0;
-        }
-    }
-    return 1;
+    return diff == 0;
 }
 
 /* The field a key names (case-insensitive), or -1. */
@@ -557,7 +548,11 @@ static int names(struct corral_str s, const char *lower)
     return lower[j] == '\0';
 }
 
-/* Fill slots[field] with the value index of each member of obj that tab names (first wins). */
+/*
+ * Fill slots[field] (all 0 on entry) with the value index of each member of obj that tab names
+ * (first wins). For the alert's keys, *camel_alert_type is set when the member that gave the
+ * alert type is spelled "alertType" exactly (its key is the node before its value).
+ */
 static void scan_members(const jnode *nodes, uint32_t obj, const struct khash *tab, uint32_t *slots,
                          int *camel_alert_type)
 {
@@ -567,12 +562,14 @@ static void scan_members(const jnode *nodes, uint32_t obj, const struct khash *t
         int f = lookup(tab, k->v.s, k->len);
         if (f >= 0 && slots[f] == 0) {
             slots[f] = j + 1;
-            if (camel_alert_type != NULL && f == A_ALERTTYPE && k->len == 9 &&
-                memcmp(k->v.s, "alertType", 9) == 0) {
-                *camel_alert_type = 1;
-            }
         }
         j = nodes[j + 1].next;
+    }
+    if (camel_alert_type != NULL && slots[A_ALERTTYPE] != 0) {
+        const jnode *k = &nodes[slots[A_ALERTTYPE] - 1];
+        if (k->len == 9 && memcmp(k->v.s, "alertType", 9) == 0) {
+            *camel_alert_type = 1;
+        }
     }
 }
 
@@ -1107,9 +1104,7 @@ static int add_entity(struct actx *a, struct wdoc *d, uint32_t obj, const uint32
             if (low == NULL) {
                 return oom(a);
             }
-            for (size_t i = 0; i < s.len; i++) {
-                low[i] = (char)lower_ascii((unsigned char)s.s[i]);
-            }
+            corral_ascii_copy_lower(low, s.s, s.len);
             return check(a, corral_entity_set_add(&a->set, CORRAL_ENT_CLUSTER, low, s.len));
         }
         return 0;
@@ -1182,6 +1177,15 @@ static int walk(struct actx *a, struct wdoc *d, uint32_t i, unsigned depth)
         if (add_entity(a, d, i, f) != 0) {
             return -1;
         }
+    }
+    /*
+     * An object of 2 * len + 1 nodes has one-node values only: scalars or empty containers,
+     * which hold no entity and, within the depth limit, cannot be refused. Most entities are
+     * such flat objects; their members need no second look.
+     */
+    if (nodes[i].next == i + 1 + 2 * nodes[i].len && depth < a->dec->limits.max_depth) {
+        *mark = MARK_DONE;
+        return 0;
     }
     uint32_t j = i + 1;
     for (uint32_t m = 0; m < nodes[i].len; m++) {
@@ -1615,14 +1619,24 @@ static int parse_column(struct actx *a, const jnode *nodes, uint32_t v, struct c
     return 0;
 }
 
-/* Copy s into the arena, NUL-terminated, lower-cased when lower. */
+/*
+ * s as a NUL-terminated string: copied into the arena, lower-cased when lower. s is (part of) a
+ * string of the record, whose next byte is readable (json.h); when that byte is the NUL simdjson
+ * ends its strings with, s is the same C string as its copy, and it outlives the alert's
+ * delivery (the record's parser is not used again before the next record): no copy then.
+ */
 static const char *arena_text(struct actx *a, struct corral_str s, int lower)
 {
-    char *p = corral_arena_strndup(a->dec->arena, s.len > 0 ? s.s : "", s.len);
-    if (p != NULL && lower) {
-        for (size_t i = 0; i < s.len; i++) {
-            p[i] = (char)lower_ascii((unsigned char)p[i]);
+    if (!lower) {
+        if (s.len > 0 && s.s[s.len] == '\0') {
+            return s.s;
         }
+        return corral_arena_strndup(a->dec->arena, s.len > 0 ? s.s : "", s.len);
+    }
+    char *p = corral_arena_alloc(a->dec->arena, s.len + 1);
+    if (p != NULL) {
+        corral_ascii_copy_lower(p, s.s, s.len);
+        p[s.len] = '\0';
     }
     return p;
 }

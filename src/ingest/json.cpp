@@ -24,6 +24,13 @@ using namespace simdjson;
 /* flatten() reads the DOM tape as simdjson 1.0 and later write it (test_json.c checks it). */
 static_assert(SIMDJSON_VERSION_MAJOR >= 1, "the tape walk needs simdjson 1.0 or later");
 
+/*
+ * simdjson sizes its string buffer for the worst case of the largest document allowed so far
+ * plus SIMDJSON_PADDING (its stores run past a string's end), so every string it writes is
+ * followed by at least that many bytes of the buffer: json.h promises CORRAL_JSON_STRING_SLACK.
+ */
+static_assert(SIMDJSON_PADDING >= CORRAL_JSON_STRING_SLACK, "string slack beyond simdjson's");
+
 /* A container being filled while the tape is walked: its node and members so far. */
 struct open_container {
     uint32_t node;

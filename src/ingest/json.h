@@ -15,6 +15,9 @@
  *
  * Strings point into the parser's buffers: they are valid, and NOT
  * NUL-terminated, until the next corral_json_parse() on the same parser.
+ * The CORRAL_JSON_STRING_SLACK bytes after a string's last byte are readable
+ * (their values unspecified), so that short strings can be compared a word at
+ * a time without a branch on their length.
  * Validation is strict: bad UTF-8, trailing garbage, depth over the limit and
  * documents over the size limit are errors.
  */
@@ -29,6 +32,9 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* Readable bytes after every parsed string (see above). */
+#define CORRAL_JSON_STRING_SLACK 32u
 
 enum corral_json_type {
     CORRAL_JSON_NULL = 0,

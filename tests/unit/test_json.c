@@ -250,6 +250,55 @@ static void test_padded(void **state)
     corral_json_parser_free(p);
 }
 
+/* Read the slack json.h promises after every string of d: ASan (test-asan) flags a short buffer. */
+static void read_string_slack(const struct corral_json_doc *d)
+{
+    volatile unsigned char sink = 0;
+    for (uint32_t i = 0; i < d->count; i++) {
+        if (d->nodes[i].type == CORRAL_JSON_STRING) {
+            const char *end = d->nodes[i].v.s + d->nodes[i].len;
+            for (size_t k = 0; k < CORRAL_JSON_STRING_SLACK; k++) {
+                sink ^= (unsigned char)end[k];
+            }
+        }
+    }
+    (void)sink;
+}
+
+/* Strings are followed by readable slack, even when they fill a document of the largest size. */
+static void test_string_slack(void **state)
+{
+    (void)state;
+    enum { SIZE = 4096 };
+    corral_json_parser *p = must_parser(SIZE, MAX_DEPTH);
+    char *text = malloc(SIZE + 1);
+    assert_non_null(text);
+    /* Empty strings: the most string-buffer bytes per byte of text. */
+    size_t n = 0;
+    text[n++] = '[';
+    while (n + 4 <= SIZE) {
+        memcpy(text + n, "\"\",", 3);
+        n += 3;
+    }
+    text[n - 1] = ']';
+    text[n] = '\0';
+    struct corral_json_doc d = must_parse(p, text);
+    assert_true(d.count > SIZE / 4);
+    read_string_slack(&d);
+    /* One string as long as the limit allows, then a key at the very end. */
+    memset(text, 'x', SIZE);
+    text[0] = '"';
+    text[SIZE - 1] = '"';
+    text[SIZE] = '\0';
+    d = must_parse(p, text);
+    assert_int_equal(d.nodes[0].len, SIZE - 2);
+    read_string_slack(&d);
+    d = must_parse(p, "{\"k\":{\"\":\"\"}}");
+    read_string_slack(&d);
+    free(text);
+    corral_json_parser_free(p);
+}
+
 /* Parse must fail with this code at this place. */
 static void expect_error(corral_json_parser *p, const char *text, size_t len, corral_err code,
                          size_t line, size_t col)
@@ -908,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_first_fault_wins),
         cmocka_unit_test(test_locate_depth),   cmocka_unit_test(test_random_documents),
         cmocka_unit_test(test_dollar_members),
+        cmocka_unit_test(test_string_slack),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

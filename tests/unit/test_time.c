@@ -380,9 +380,11 @@ static void test_days_from_civil(void **state)
     assert_int_equal(corral_days_from_civil(2000, 3, 1), 11017);
     assert_int_equal(corral_days_from_civil(1, 1, 1), -719162);
     assert_int_equal(corral_days_from_civil(9999, 12, 31), 2932896);
-    /* Every day of 0001..9999: consecutive dates are consecutive numbers. */
+    /* Every day of 0001..9999: consecutive dates are consecutive numbers, and the parser (its
+     * Defender form and its general path) counts the days the same way. */
     long long expect = -719162;
     char buf[CORRAL_TIME_TEXT];
+    char text[] = "YYYY-MM-DDT00:00:00.0000000Z";
     for (long long y = 1; y <= 9999; y++) {
         for (unsigned m = 1; m <= 12; m++) {
             static const unsigned dim[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -394,6 +396,19 @@ static void test_days_from_civil(void **state)
                 const long long got = corral_days_from_civil(y, m, d);
                 if (got != expect) {
                     fail_msg("%04lld-%02u-%02u: %lld, want %lld", y, m, d, got, expect);
+                }
+                const unsigned fields[] = {(unsigned)y / 100, (unsigned)y % 100, m, d};
+                for (int k = 0; k < 4; k++) {
+                    char *at = text + (k < 2 ? 2 * k : 3 * k - 1);
+                    at[0] = (char)('0' + fields[k] / 10);
+                    at[1] = (char)('0' + fields[k] % 10);
+                }
+                corral_time full = 0;
+                corral_time general = 0;
+                if (corral_time_parse(text, 28, &full) != 0 || full != expect * TPD ||
+                    corral_time_parse(text, 19, &general) != 0 || general != expect * TPD) {
+                    fail_msg("%.28s: %lld and %lld, want %lld", text, (long long)full,
+                             (long long)general, expect * TPD);
                 }
                 expect++;
             }
