@@ -13,7 +13,8 @@
  *     order, in time order with every stretch shorter than the lateness
  *     reversed, with --stream, with a clock per scope (--scope-lag), one
  *     engine per scope (shards), and in the program's own order when none of
- *     its alerts came too late there;
+ *     its alerts came too late there; and with sessions of at most a day
+ *     (--max-span 1d), the same in time order and shuffled;
  *   - no alert is open after the flush;
  *   - no crash, no leak.
  */
@@ -172,11 +173,10 @@ static int line_cmp(const void *a, const void *b)
 }
 
 /* Run the program in this order; the alerts that came too late. */
-static uint64_t run(const struct palert *prog, const size_t *order, size_t n, int stream,
-                    corral_time scope_lag, struct found *out)
+static uint64_t run(const struct palert *prog, const size_t *order, size_t n,
+                    struct corral_engine_opts opts, struct found *out)
 {
-    struct corral_engine_opts opts = {
-        .lateness = LATENESS, .stream = stream, .scope_lag = scope_lag};
+    opts.lateness = LATENESS;
     struct corral_incident_sink sink = {out, collect};
     corral_engine *en = corral_engine_new(rules, &opts, &sink);
     CHECK(en != NULL);
@@ -231,16 +231,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     decode_program(data, n, prog);
 
     struct found given = {0}, timed = {0}, shuffled = {0}, streamed = {0}, clocks = {0},
-                 shards = {0};
+                 shards = {0}, timed_day = {0}, shuffled_day = {0};
     for (size_t i = 0; i < n; i++) {
         order[i] = i;
     }
-    uint64_t late = run(prog, order, n, 0, 0, &given);
+    const struct corral_engine_opts plain = {0}, stream = {.stream = 1},
+                                    clock_each = {.scope_lag = 2 * LATENESS},
+                                    one_day = {.max_span = 24 * 60 * MINUTE};
+    uint64_t late = run(prog, order, n, plain, &given);
     by_time_prog = prog;
     qsort(order, n, sizeof(*order), by_time);
-    CHECK(run(prog, order, n, 0, 0, &timed) == 0);
-    CHECK(run(prog, order, n, 1, 0, &streamed) == 0);
-    CHECK(run(prog, order, n, 0, 2 * LATENESS, &clocks) == 0);
+    CHECK(run(prog, order, n, plain, &timed) == 0);
+    CHECK(run(prog, order, n, stream, &streamed) == 0);
+    CHECK(run(prog, order, n, clock_each, &clocks) == 0);
+    CHECK(run(prog, order, n, one_day, &timed_day) == 0);
     /* One engine per scope: what each finds, together, is what one engine finds. */
     size_t *part = malloc((n > 0 ? n : 1) * sizeof(*part));
     CHECK(part != NULL);
@@ -251,7 +255,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 part[m++] = order[i];
             }
         }
-        CHECK(run(prog, part, m, 0, 0, &shards) == 0);
+        CHECK(run(prog, part, m, plain, &shards) == 0);
     }
     free(part);
     qsort(shards.lines, shards.n, sizeof(*shards.lines), line_cmp);
@@ -268,12 +272,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         i = j;
     }
-    CHECK(run(prog, order, n, 0, 0, &shuffled) == 0);
+    CHECK(run(prog, order, n, plain, &shuffled) == 0);
+    CHECK(run(prog, order, n, one_day, &shuffled_day) == 0);
 
     same(&timed, &shuffled);
     same(&timed, &streamed);
     same(&timed, &clocks);
     same(&timed, &shards);
+    same(&timed_day, &shuffled_day);
     if (late == 0) {
         same(&timed, &given);
     }
@@ -282,6 +288,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     free(shuffled.lines);
     free(clocks.lines);
     free(shards.lines);
+    free(timed_day.lines);
+    free(shuffled_day.lines);
     free(streamed.lines);
     free(prog);
     free(order);
