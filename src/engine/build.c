@@ -47,20 +47,6 @@ void corral_incident_id(char out[40], const char *const *parts, size_t n)
     out[36] = '\0';
 }
 
-/* (type, key) order, the order of every entity list (alert.h). */
-static int entity_cmp(const struct corral_entity *a, const struct corral_entity *b)
-{
-    if (a->type != b->type) {
-        return a->type < b->type ? -1 : 1;
-    }
-    uint32_t n = a->len < b->len ? a->len : b->len;
-    int c = memcmp(a->key, b->key, n);
-    if (c != 0) {
-        return c;
-    }
-    return a->len < b->len ? -1 : (a->len > b->len);
-}
-
 /*
  * Merge the sorted, distinct runs a[0..na) and b[0..nb) into out, an entity
  * both hold once (a's: a is the earlier run); returns how many were written.
@@ -70,7 +56,7 @@ static size_t merge_runs(const struct corral_entity **out, const struct corral_e
 {
     size_t i = 0, j = 0, n = 0;
     while (i < na && j < nb) {
-        int c = entity_cmp(a[i], b[j]);
+        int c = corral_entity_cmp(a[i], b[j]);
         if (c <= 0) {
             out[n++] = a[i++];
             j += c == 0;
@@ -124,7 +110,7 @@ static corral_err entity_union(const struct corral_incident *inc, size_t total,
         for (uint32_t j = 0; j < a->n_entities; j++) {
             const struct corral_entity *e = &a->entities[j];
             if (k > 0) {
-                int c = entity_cmp(cur[k - 1], e);
+                int c = corral_entity_cmp(cur[k - 1], e);
                 if (c == 0) {
                     continue;
                 }

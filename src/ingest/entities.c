@@ -270,24 +270,9 @@ corral_err corral_entity_set_add(struct corral_entity_set *set, enum corral_enti
     return push(set, type, &part, 1, false, NULL);
 }
 
-static int compare_keys(enum corral_entity_type ta, const char *ka, size_t la,
-                        enum corral_entity_type tb, const char *kb, size_t lb)
-{
-    if (ta != tb) {
-        return ta < tb ? -1 : 1;
-    }
-    const int c = memcmp(ka, kb, la < lb ? la : lb);
-    if (c != 0) {
-        return c;
-    }
-    return la < lb ? -1 : (la > lb ? 1 : 0);
-}
-
 static int compare_entities(const void *a, const void *b)
 {
-    const struct corral_entity *x = a;
-    const struct corral_entity *y = b;
-    return compare_keys(x->type, x->key, x->len, y->type, y->key, y->len);
+    return corral_entity_cmp(a, b);
 }
 
 void corral_entity_set_finish(struct corral_entity_set *set)

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Time: 100-nanosecond ticks since 1970-01-01T00:00:00Z (the 7-digit fractions of .NET). */
 typedef int64_t corral_time;
@@ -139,9 +140,26 @@ struct corral_alert {
     corral_time start;         /* startTimeUtc (required) */
     corral_time end;           /* CORRAL_TIME_NONE when absent */
     corral_time generated;     /* timeGenerated(Utc), CORRAL_TIME_NONE when absent */
-    const struct corral_entity *entities; /* distinct, sorted by (type, key) */
+    const struct corral_entity *entities; /* distinct, sorted by corral_entity_cmp */
     uint32_t n_entities;
 };
+
+/*
+ * The order of every entity list: by type, then key bytes, a key before
+ * the longer keys it begins. <0, 0, >0. Inline: incidents merge members'
+ * lists with it.
+ */
+static inline int corral_entity_cmp(const struct corral_entity *a, const struct corral_entity *b)
+{
+    if (a->type != b->type) {
+        return a->type < b->type ? -1 : 1;
+    }
+    int c = memcmp(a->key, b->key, a->len < b->len ? a->len : b->len);
+    if (c != 0) {
+        return c;
+    }
+    return a->len < b->len ? -1 : (a->len > b->len);
+}
 
 /* Names for output: stable lower-case or canonical words. Never NULL. */
 const char *corral_plan_name(enum corral_plan plan);         /* "Servers", "KeyVault", ... */

@@ -62,17 +62,6 @@ static void bind_str(sqlite3_stmt *st, int i, const char *s)
     sqlite3_bind_text(st, i, s != NULL ? s : "", -1, SQLITE_STATIC);
 }
 
-/* Entities in the engine's order (build.c): type, then key bytes, then length. */
-static int cmp_entity(const struct corral_entity *a, const struct corral_entity *b)
-{
-    if (a->type != b->type) {
-        return a->type < b->type ? -1 : 1;
-    }
-    uint32_t n = a->len < b->len ? a->len : b->len;
-    int c = memcmp(a->key, b->key, n);
-    return c != 0 ? c : (a->len > b->len) - (a->len < b->len);
-}
-
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -682,7 +671,7 @@ struct subset {
 
 static int cmp_entity_val(const void *a, const void *b)
 {
-    return cmp_entity(a, b);
+    return corral_entity_cmp(a, b);
 }
 
 static void subset_free(struct subset *sub)
@@ -780,7 +769,7 @@ static corral_err make_subset(corral_store *s, const struct corral_incident_chan
     qsort(sub->entities, m, sizeof(*sub->entities), cmp_entity_val);
     size_t u = 0;
     for (size_t i = 0; i < m; i++) {
-        if (u == 0 || cmp_entity(&sub->entities[i], &sub->entities[u - 1]) != 0) {
+        if (u == 0 || corral_entity_cmp(&sub->entities[i], &sub->entities[u - 1]) != 0) {
             sub->entities[u++] = sub->entities[i];
         }
     }

@@ -62,13 +62,9 @@ struct palert {
     char id[16];
 };
 
-static int entity_cmp(const void *pa, const void *pb)
+static int entity_cmp(const void *a, const void *b)
 {
-    const struct corral_entity *x = pa, *y = pb;
-    if (x->type != y->type) {
-        return x->type < y->type ? -1 : 1;
-    }
-    return strcmp(x->key, y->key);
+    return corral_entity_cmp(a, b);
 }
 
 /* An entity whose key is prefix, k, suffix. */
