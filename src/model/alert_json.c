@@ -15,24 +15,6 @@
 
 #define LIT(sb, s) CORRAL_STRBUF_LIT(sb, s)
 
-/* One of corral's own names (a plan, a signal, an entity type...): no escape needed. */
-static void put_name(struct corral_strbuf *sb, const char *name)
-{
-    corral_strbuf_putc(sb, '"');
-    corral_strbuf_append(sb, name, strlen(name));
-    corral_strbuf_putc(sb, '"');
-}
-
-static void put_time(struct corral_strbuf *sb, corral_time t)
-{
-    if (t == CORRAL_TIME_NONE) {
-        LIT(sb, "null");
-        return;
-    }
-    char text[CORRAL_TIME_TEXT];
-    corral_strbuf_json_str(sb, corral_time_format(t, text), CORRAL_TIME_TEXT - 1);
-}
-
 static const char *signal_at(unsigned bit)
 {
     return corral_signal_name((enum corral_signal)(1u << bit));
@@ -60,7 +42,7 @@ static void put_bits(struct corral_strbuf *sb, uint32_t mask, unsigned nbits,
         if (name == NULL) {
             corral_strbuf_json_uint(sb, i);
         } else {
-            put_name(sb, name(i));
+            corral_strbuf_json_name(sb, name(i));
         }
     }
     corral_strbuf_putc(sb, ']');
@@ -76,11 +58,11 @@ void corral_alert_json(struct corral_strbuf *sb, const struct corral_alert *a, c
     LIT(sb, ",\"displayName\":");
     corral_strbuf_json_cstr(sb, a->display_name);
     LIT(sb, ",\"shape\":");
-    put_name(sb, corral_shape_name(a->shape));
+    corral_strbuf_json_name(sb, corral_shape_name(a->shape));
     LIT(sb, ",\"scope\":");
     corral_strbuf_json_cstr(sb, a->scope);
     LIT(sb, ",\"plan\":");
-    put_name(sb, corral_plan_name(a->plan));
+    corral_strbuf_json_name(sb, corral_plan_name(a->plan));
     LIT(sb, ",\"productComponentName\":");
     corral_strbuf_json_cstr(sb, a->product_component);
 
@@ -91,15 +73,15 @@ void corral_alert_json(struct corral_strbuf *sb, const struct corral_alert *a, c
     LIT(sb, ",\"stages\":");
     put_bits(sb, a->stages, CORRAL_STAGE_COUNT, NULL);
     LIT(sb, ",\"severity\":");
-    put_name(sb, corral_severity_name(a->severity));
+    corral_strbuf_json_name(sb, corral_severity_name(a->severity));
     LIT(sb, ",\"status\":");
-    put_name(sb, corral_status_name(a->status));
+    corral_strbuf_json_name(sb, corral_status_name(a->status));
     LIT(sb, ",\"startTimeUtc\":");
-    put_time(sb, a->start);
+    corral_time_json(sb, a->start);
     LIT(sb, ",\"endTimeUtc\":");
-    put_time(sb, a->end);
+    corral_time_json(sb, a->end);
     LIT(sb, ",\"timeGeneratedUtc\":");
-    put_time(sb, a->generated);
+    corral_time_json(sb, a->generated);
 
     LIT(sb, ",\"entities\":[");
     for (uint32_t i = 0; i < a->n_entities; i++) {
@@ -108,7 +90,7 @@ void corral_alert_json(struct corral_strbuf *sb, const struct corral_alert *a, c
             corral_strbuf_putc(sb, ',');
         }
         LIT(sb, "{\"type\":");
-        put_name(sb, corral_entity_type_name(e->type));
+        corral_strbuf_json_name(sb, corral_entity_type_name(e->type));
         LIT(sb, ",\"key\":");
         corral_strbuf_json_str(sb, e->key, e->len);
         corral_strbuf_putc(sb, '}');

@@ -8,8 +8,8 @@
  * pieces, so the fixed text is written as literals with their separators
  * ("\",\"role\":\"rule\"" and the like), names that need no escape are
  * copied as they are, and only the strings that come from the alerts and the
- * rules go through the JSON escaper. An entity object opens with one literal
- * for its type, and a time, whose text is never escaped, is copied as it is.
+ * rules go through the JSON escaper. A time, whose text is never escaped, is
+ * copied as it is.
  * What the why repeats (the incident's entity, the member ids of the alerts
  * array) is escaped once and copied from where it was written.
  */
@@ -27,59 +27,13 @@ static void put_text(struct corral_strbuf *sb, const char *s)
     corral_strbuf_json_cstr(sb, s != NULL ? s : "");
 }
 
-/* One of corral's own names (a plan, a tactic, an entity type, a severity): no escape needed. */
-static void put_name(struct corral_strbuf *sb, const char *name)
-{
-    corral_strbuf_putc(sb, '"');
-    corral_strbuf_append(sb, name, strlen(name));
-    corral_strbuf_putc(sb, '"');
-}
-
-/* A time in quotes: its text has a fixed length and nothing to escape. */
-static void put_time(struct corral_strbuf *sb, corral_time t)
-{
-    char text[CORRAL_TIME_TEXT + 1];
-    text[0] = '"';
-    corral_time_format(t, text + 1);
-    text[CORRAL_TIME_TEXT] = '"';
-    corral_strbuf_append(sb, text, sizeof text);
-}
-
-/*
- * What an entity object opens with, up to its key, by type: the names of
- * corral_entity_type_name() (test_incident_json.c writes every type).
- */
-struct opening {
-    const char *text;
-    size_t len;
-};
-
-#define OPENING_TEXT(name) "{\"type\":\"" name "\",\"key\":"
-#define OPENING(name) {OPENING_TEXT(name), sizeof(OPENING_TEXT(name)) - 1}
-
-static const struct opening entity_opening[CORRAL_ENT_COUNT] = {
-    [CORRAL_ENT_USER] = OPENING("user"),
-    [CORRAL_ENT_SERVICE_PRINCIPAL] = OPENING("service_principal"),
-    [CORRAL_ENT_IP] = OPENING("ip"),
-    [CORRAL_ENT_RESOURCE] = OPENING("resource"),
-    [CORRAL_ENT_VM] = OPENING("vm"),
-    [CORRAL_ENT_CLUSTER] = OPENING("cluster"),
-    [CORRAL_ENT_PROCESS] = OPENING("process"),
-    [CORRAL_ENT_PROCESS_IMAGE] = OPENING("process_image"),
-    [CORRAL_ENT_DOMAIN] = OPENING("domain"),
-    [CORRAL_ENT_FILEHASH] = OPENING("filehash"),
-    [CORRAL_ENT_URL] = OPENING("url"),
-};
-
-static const struct opening no_type_opening = OPENING("");
-
 /* {"type":"...","key":"..."}, the key of len bytes. */
 static void put_entity(struct corral_strbuf *sb, enum corral_entity_type type, const char *key,
                        size_t len)
 {
-    const struct opening *o =
-        (unsigned)type < CORRAL_ENT_COUNT ? &entity_opening[type] : &no_type_opening;
-    corral_strbuf_append(sb, o->text, o->len);
+    LIT(sb, "{\"type\":");
+    corral_strbuf_json_name(sb, corral_entity_type_name(type));
+    LIT(sb, ",\"key\":");
     corral_strbuf_json_str(sb, key, len);
     corral_strbuf_putc(sb, '}');
 }
@@ -117,7 +71,7 @@ static void put_names(struct corral_strbuf *sb, uint32_t mask, const unsigned ch
                 corral_strbuf_putc(sb, ',');
             }
             first = 0;
-            put_name(sb, name(order[i]));
+            corral_strbuf_json_name(sb, name(order[i]));
         }
     }
     corral_strbuf_putc(sb, ']');
@@ -141,9 +95,9 @@ static void put_summary(struct corral_strbuf *sb, const struct corral_incident *
     LIT(sb, ",\"description\":");
     put_text(sb, inc->description);
     LIT(sb, ",\"severity\":");
-    put_name(sb, corral_severity_name(inc->severity));
+    corral_strbuf_json_name(sb, corral_severity_name(inc->severity));
     LIT(sb, ",\"status\":");
-    put_name(sb, corral_status_name(inc->status));
+    corral_strbuf_json_name(sb, corral_status_name(inc->status));
 }
 
 /* How many members' ids corral_shape() remembers the place of: those of nearly every incident. */
@@ -244,9 +198,9 @@ static void corral_shape(struct corral_strbuf *sb, const struct corral_incident 
     LIT(sb, ",\"tactics\":");
     put_names(sb, inc->tactics, corral_tactics_by_name, CORRAL_TAC_COUNT, tactic_at);
     LIT(sb, ",\"firstActivityTimeUtc\":");
-    put_time(sb, inc->first_activity);
+    corral_time_json(sb, inc->first_activity);
     LIT(sb, ",\"lastActivityTimeUtc\":");
-    put_time(sb, inc->last_activity);
+    corral_time_json(sb, inc->last_activity);
     LIT(sb, ",\"entities\":[");
     for (uint32_t i = 0; i < inc->n_entities; i++) {
         if (i > 0) {
@@ -277,9 +231,9 @@ static void defender_shape(struct corral_strbuf *sb, const struct corral_inciden
     LIT(sb, ",\"isIncident\":true,\"correlationKey\":");
     put_text(sb, inc->id);
     LIT(sb, ",\"vendorName\":\"corral\",\"productName\":\"corral\",\"startTimeUtc\":");
-    put_time(sb, inc->first_activity);
+    corral_time_json(sb, inc->first_activity);
     LIT(sb, ",\"endTimeUtc\":");
-    put_time(sb, inc->last_activity);
+    corral_time_json(sb, inc->last_activity);
     LIT(sb, ",\"intent\":");
     put_names(sb, inc->tactics, corral_tactics_by_name, CORRAL_TAC_COUNT, tactic_at);
     LIT(sb, ",\"compromisedEntity\":");
@@ -297,9 +251,9 @@ static void defender_shape(struct corral_strbuf *sb, const struct corral_inciden
         LIT(sb, ",\"alertDisplayName\":");
         put_text(sb, a->display_name);
         LIT(sb, ",\"startTimeUtc\":");
-        put_time(sb, a->start);
+        corral_time_json(sb, a->start);
         LIT(sb, ",\"severity\":");
-        put_name(sb, corral_severity_name(a->severity));
+        corral_strbuf_json_name(sb, corral_severity_name(a->severity));
         corral_strbuf_putc(sb, '}');
     }
     LIT(sb, "],\"extendedProperties\":{\"kind\":");
@@ -309,7 +263,7 @@ static void defender_shape(struct corral_strbuf *sb, const struct corral_inciden
     LIT(sb, "\",\"scope\":");
     put_text(sb, inc->scope);
     LIT(sb, ",\"entityType\":");
-    put_name(sb, corral_incident_entity_type(inc->entity_type));
+    corral_strbuf_json_name(sb, corral_incident_entity_type(inc->entity_type));
     LIT(sb, ",\"entity\":");
     put_text(sb, inc->entity_key);
     corral_strbuf_putc(sb, '}');

@@ -897,13 +897,9 @@ corral_err corral_store_replay_start(corral_store *s, const struct corral_replay
 
 static void put_time_or_null(struct corral_strbuf *out, sqlite3_stmt *st, int c)
 {
-    if (sqlite3_column_type(st, c) == SQLITE_NULL) {
-        corral_strbuf_puts(out, "null");
-        return;
-    }
-    char t[CORRAL_TIME_TEXT];
-    corral_time_format(sqlite3_column_int64(st, c), t);
-    corral_strbuf_json_str(out, t, strlen(t));
+    corral_time_json(out, sqlite3_column_type(st, c) == SQLITE_NULL
+                              ? CORRAL_TIME_NONE
+                              : sqlite3_column_int64(st, c));
 }
 
 /* The columns put_incident() reads. */

@@ -79,6 +79,14 @@ static inline void corral_strbuf_repeat(struct corral_strbuf *sb, size_t at, siz
     sb->data[sb->len] = '\0';
 }
 
+/* One of corral's own names (a plan, a tactic, an entity type...), in quotes: no escape needed. */
+static inline void corral_strbuf_json_name(struct corral_strbuf *sb, const char *name)
+{
+    corral_strbuf_putc(sb, '"');
+    corral_strbuf_append(sb, name, strlen(name));
+    corral_strbuf_putc(sb, '"');
+}
+
 /* A string literal, its length known at compile time: CORRAL_STRBUF_LIT(sb, ",\"id\":"). */
 #define CORRAL_STRBUF_LIT(sb, lit) corral_strbuf_append((sb), "" lit, sizeof(lit) - 1)
 

@@ -357,3 +357,16 @@ char *corral_time_format(corral_time t, char out[CORRAL_TIME_TEXT])
     out[28] = '\0';
     return out;
 }
+
+void corral_time_json(struct corral_strbuf *sb, corral_time t)
+{
+    if (t == CORRAL_TIME_NONE) {
+        CORRAL_STRBUF_LIT(sb, "null");
+        return;
+    }
+    char text[CORRAL_TIME_TEXT + 1];
+    text[0] = '"';
+    corral_time_format(t, text + 1);
+    text[CORRAL_TIME_TEXT] = '"';
+    corral_strbuf_append(sb, text, sizeof text);
+}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "model/alert.h"
+#include "util/strbuf.h"
 
 /*
  * Parse s[0..len): YYYY-MM-DDTHH:MM:SS[.fraction][Z|+HH:MM|-HH:MM|+HHMM]
@@ -24,6 +25,9 @@ int corral_time_parse(const char *s, size_t len, corral_time *out);
 
 /* Write t as "YYYY-MM-DDTHH:MM:SS.fffffffZ" into out (CORRAL_TIME_TEXT bytes). Returns out. */
 char *corral_time_format(corral_time t, char out[CORRAL_TIME_TEXT]);
+
+/* t as a JSON string (its text needs no escape), or null when t is CORRAL_TIME_NONE. */
+void corral_time_json(struct corral_strbuf *sb, corral_time t);
 
 /* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
 long long corral_days_from_civil(long long y, unsigned m, unsigned d);

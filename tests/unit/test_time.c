@@ -504,6 +504,22 @@ static void test_fast_form_agrees(void **state)
     }
 }
 
+/* A time as JSON: its text in quotes; null for no time. */
+static void test_json(void **state)
+{
+    (void)state;
+    struct corral_strbuf sb;
+    corral_strbuf_init(&sb);
+    corral_time t;
+    assert_int_equal(corral_time_parse("2025-01-06T00:00:16.5978784Z", 28, &t), 0);
+    corral_time_json(&sb, t);
+    CORRAL_STRBUF_LIT(&sb, ",");
+    corral_time_json(&sb, CORRAL_TIME_NONE);
+    assert_int_equal(corral_strbuf_status(&sb), CORRAL_OK);
+    assert_string_equal(sb.data, "\"2025-01-06T00:00:16.5978784Z\",null");
+    corral_strbuf_release(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -518,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_matches_timegm),
         cmocka_unit_test(test_days_from_civil),
         cmocka_unit_test(test_ordering),
+        cmocka_unit_test(test_json),
         cmocka_unit_test(test_fast_form_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
