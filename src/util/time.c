@@ -42,13 +42,13 @@
 #define TIME_MIN (-719162LL * TICKS_PER_DAY)
 #define TIME_MAX (2932897LL * TICKS_PER_DAY - 1)
 
-long long corral_days_from_civil(long long y, unsigned m, unsigned d)
+/*
+ * H. Hinnant's days_from_civil: eras of 400 years, March-based years so that
+ * the leap day is last. Exact for 1 <= m <= 12, 1 <= d <= 31 and any |y|
+ * below about 2.5e16 (no overflow there). Inline: the parser's hot path.
+ */
+static inline long long days_from_civil(long long y, unsigned m, unsigned d)
 {
-    /*
-     * H. Hinnant's days_from_civil: eras of 400 years, March-based years so
-     * that the leap day is last. Exact for 1 <= m <= 12, 1 <= d <= 31 and any
-     * |y| below about 2.5e16 (no overflow there).
-     */
     y -= m <= 2;
     const long long era = (y >= 0 ? y : y - 399) / 400;
     const long long yoe = y - era * 400;                         /* [0, 399] */
@@ -58,19 +58,9 @@ long long corral_days_from_civil(long long y, unsigned m, unsigned d)
     return era * 146097 + doe - 719468;
 }
 
-/*
- * corral_days_from_civil() for the years a timestamp can have (1..9999, 1 <= m <= 12): the same
- * steps in unsigned arithmetic, where no year is negative, and inline, for the parser's hot path.
- */
-static inline long long days_from_civil_ad(unsigned y, unsigned m, unsigned d)
+long long corral_days_from_civil(long long y, unsigned m, unsigned d)
 {
-    y -= m <= 2;
-    const unsigned era = y / 400;
-    const unsigned yoe = y - era * 400;
-    const unsigned mp = m > 2 ? m - 3 : m + 9;
-    const unsigned doy = (153 * mp + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return (long long)era * 146097 + doe - 719468;
+    return days_from_civil(y, m, d);
 }
 
 /* The inverse of corral_days_from_civil (same algorithm, same source). */
@@ -197,7 +187,7 @@ static int parse_defender_form(const unsigned char *p, corral_time *out)
         hour > 23 || minute > 59 || second > 59) {
         return 1;
     }
-    const long long days = days_from_civil_ad(year, month, day);
+    const long long days = days_from_civil(year, month, day);
     *out = days * TICKS_PER_DAY +
            (long long)((hour * 60 + minute) * 60 + second) * TICKS_PER_SECOND + frac;
     return 0; /* years 0001..9999 with no offset are always inside TIME_MIN..TIME_MAX */
@@ -298,7 +288,7 @@ int corral_time_parse(const char *s, size_t len, corral_time *out)
         frac = TICKS_PER_SECOND - 1;
     }
 
-    const long long days = days_from_civil_ad(year, month, day);
+    const long long days = days_from_civil(year, month, day);
     const long long t = days * TICKS_PER_DAY +
                         (long long)((hour * 60 + minute) * 60 + second) * TICKS_PER_SECOND + frac -
                         offset_min * TICKS_PER_MINUTE;
