@@ -4,8 +4,7 @@
 # "file:line: error: reason" line on stderr. TAP output.
 set -u
 corral="$1"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/tap.sh"
 in="$work/mixed.ndjson"
 
 good() { # $1 = id, $2 = extra members
@@ -31,11 +30,6 @@ good() { # $1 = id, $2 = extra members
 
 "$corral" alerts "$in" >"$work/out" 2>"$work/err"
 status=$?
-n=0
-check() { # $1 = description, $2 = command
-    n=$((n + 1))
-    if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
-}
 ids=$(sed -n 's/^{"systemAlertId":"\([^"]*\)".*/\1/p' "$work/out" | tr '\n' ' ')
 check "every good alert is printed, in order" '[ "$ids" = "good-1 good-2 good-3 good-4 good-5 good-6 " ]'
 check "exit status 1 says records were rejected" '[ $status -eq 1 ]'

@@ -6,13 +6,7 @@ set -u
 corral="$1"
 root="${CORRAL_SOURCE_ROOT:-.}"
 sample="$root/examples/alerts.ndjson"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-n=0
-check() { # $1 = description, $2 = command
-    n=$((n + 1))
-    if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
-}
+. "$(dirname "$0")/tap.sh"
 
 "$corral" correlate "$sample" >"$work/batch" 2>"$work/batch.err"
 status=$?

@@ -9,8 +9,7 @@
 set -u
 corral="$1"
 root="${CORRAL_SOURCE_ROOT:-.}"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+. "$(dirname "$0")/tap.sh"
 
 if ! command -v sec >/dev/null 2>&1 || ! perl -MJSON::XS -e 1 2>/dev/null; then
     echo "1..0 # SKIP sec or JSON::XS (libjson-xs-perl) is not installed"
@@ -151,11 +150,6 @@ PY
 # 14a, 15a, 16, 17 (two).
 expected_edges=15
 
-n=0
-check() { # $1 = description, $2 = command
-    n=$((n + 1))
-    if eval "$2"; then echo "ok $n - $1"; else echo "not ok $n - $1"; fi
-}
 
 # groups FILE KIND: corral's kind-1 incidents ("corral") or SEC's output ("sec") as sorted
 # lines "scope user id,id,..." with ids sorted, on stdout.
