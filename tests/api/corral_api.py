@@ -51,6 +51,12 @@ def source_root():
                           os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 
+def alert_id(line):
+    """The systemAlertId of one raw alert line, in any of the three input shapes."""
+    doc = json.loads(line)
+    return doc.get('properties', {}).get('systemAlertId') or doc.get('SystemAlertId') or doc.get('systemAlertId')
+
+
 class Server:
     """A `corral serve` in a temporary directory. Whatever happens to the test (an
     assertion, an exception), every server still running at exit is killed and

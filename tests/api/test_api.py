@@ -17,7 +17,7 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corral_api import Server, Tap, free_port, source_root  # noqa: E402
+from corral_api import Server, Tap, alert_id, free_port, source_root  # noqa: E402
 
 corral = sys.argv[1]
 root = source_root()
@@ -147,9 +147,7 @@ matrix = [
     ('GET', '/metrics', None, {'ingest': 403, 'reader': 403, 'responder': 403, 'admin': 403}),
     ('GET', '/api/v1/openapi.json', None, {'ingest': 200, 'reader': 200, 'responder': 200, 'admin': 200}),
 ]
-a_line = next(l for l in lines if scope_of.get(json.loads(l).get('properties', {}).get('systemAlertId') or
-                                               json.loads(l).get('SystemAlertId') or
-                                               json.loads(l).get('systemAlertId') or '') == A)
+a_line = next(l for l in lines if scope_of.get(alert_id(l) or '') == A)
 for method, path, body, want in matrix:
     if method == 'POST':
         body = a_line

@@ -30,7 +30,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from corral_api import Server, Tap, source_root  # noqa: E402
+from corral_api import Server, Tap, alert_id, source_root  # noqa: E402
 
 corral = sys.argv[1]
 kills_wanted = int(os.environ.get('KILLS', '8'))
@@ -107,11 +107,6 @@ def comparable(incidents):
 
 serve_opts = ['--scope-lag', scope_lag] if scope_lag else []
 print('# serve options: %s' % (' '.join(serve_opts) or '(none)'))
-
-
-def alert_id(line):
-    doc = json.loads(line)
-    return doc.get('properties', {}).get('systemAlertId') or doc.get('SystemAlertId') or doc.get('systemAlertId')
 
 
 # The reference: the same batches and changes, in the same order, no crash.
